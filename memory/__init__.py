@@ -1,0 +1,1 @@
+"""What an NPC keeps of a player: the conversation log, extracted events, recall."""

@@ -1,0 +1,174 @@
+"""The conversation log on Redis streams, and the extraction queue beside it.
+
+Keys (``P`` is the configured prefix):
+- ``P log:{tenant}:{persona}:{player}`` — one stream per conversation, newest last.
+- ``P extract`` — every player line, for the extraction worker's consumer group.
+- ``P turn:{tenant}:{persona}:{player}:{turn_id}`` — what a turn_id already did (idempotency).
+
+The player part is a Redis Cluster hash tag, so one player's keys share a slot.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+Role = Literal["player", "npc"]
+EXTRACTION_GROUP = "extractor"
+
+
+@dataclass(frozen=True)
+class Conversation:
+    tenant_id: str
+    persona_id: str
+    player_id: str
+
+
+class LogEntry(BaseModel):
+    id: str
+    role: Role
+    text: str
+    turn_id: str
+    at: datetime | None = None
+    created_at: datetime
+
+
+class TurnState(BaseModel):
+    """What has happened for one turn_id so far."""
+
+    player_entry: str | None = None
+    result: str | None = None  # the response JSON, once the turn completed
+
+
+class ConversationLog:
+    def __init__(self, redis: Redis, prefix: str, state_ttl_s: int, lock_ttl_s: int) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._state_ttl_s = state_ttl_s
+        self._lock_ttl_s = lock_ttl_s
+        self._append_player = redis.register_script(_APPEND_PLAYER_LUA)
+
+    @property
+    def extraction_stream(self) -> str:
+        return f"{self._prefix}extract"
+
+    def _log_key(self, c: Conversation) -> str:
+        return f"{self._prefix}log:{c.tenant_id}:{c.persona_id}:{{{c.player_id}}}"
+
+    def _turn_key(self, c: Conversation, turn_id: str) -> str:
+        return f"{self._prefix}turn:{c.tenant_id}:{c.persona_id}:{{{c.player_id}}}:{turn_id}"
+
+    async def ensure_extraction_group(self) -> None:
+        """Create the consumer group now, so entries wait for the worker even before it runs."""
+        try:
+            await self._redis.xgroup_create(
+                self.extraction_stream, EXTRACTION_GROUP, id="0", mkstream=True
+            )
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def append_player_line(
+        self, c: Conversation, text: str, turn_id: str, at: datetime | None, now: datetime
+    ) -> str:
+        """Log the player's line, queue it for extraction and mark the turn, atomically."""
+        fields = _fields("player", text, turn_id, at, now)
+        scope = {"tenant_id": c.tenant_id, "persona_id": c.persona_id, "player_id": c.player_id}
+        entry = await self._append_player(
+            keys=[self._log_key(c), self.extraction_stream, self._turn_key(c, turn_id)],
+            args=[self._state_ttl_s, len(fields) * 2, *_flat(fields), *_flat(scope)],
+        )
+        return _s(entry)
+
+    async def append_npc_line(
+        self,
+        c: Conversation,
+        text: str,
+        turn_id: str,
+        at: datetime | None,
+        now: datetime,
+        result_json: str,
+    ) -> str:
+        """Log the NPC's reply and record the turn's result, in one transaction."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(self._log_key(c), _fields("npc", text, turn_id, at, now))
+            pipe.hset(self._turn_key(c, turn_id), "result", result_json)
+            pipe.expire(self._turn_key(c, turn_id), self._state_ttl_s)
+            entry_id, *_ = await pipe.execute()
+        return str(entry_id)
+
+    async def turn_state(self, c: Conversation, turn_id: str) -> TurnState:
+        raw = await self._redis.hgetall(self._turn_key(c, turn_id))  # type: ignore[misc]
+        return TurnState(**{_s(k): _s(v) for k, v in raw.items()})
+
+    async def lock_turn(self, c: Conversation, turn_id: str) -> bool:
+        key = self._turn_key(c, turn_id) + ":lock"
+        return bool(await self._redis.set(key, "1", nx=True, ex=self._lock_ttl_s))
+
+    async def unlock_turn(self, c: Conversation, turn_id: str) -> None:
+        await self._redis.delete(self._turn_key(c, turn_id) + ":lock")
+
+    async def recent(
+        self, c: Conversation, count: int, before: str | None = None
+    ) -> list[LogEntry]:
+        """The last `count` entries (strictly before entry id `before`, if given), oldest first."""
+        top = f"({before}" if before else "+"
+        raw = await self._redis.xrevrange(self._log_key(c), max=top, min="-", count=count)
+        return [_entry(entry_id, fields) for entry_id, fields in reversed(raw)]
+
+    async def read(self, c: Conversation, limit: int, after: str | None = None) -> list[LogEntry]:
+        """Entries oldest first, starting after entry id `after` (for paging forwards)."""
+        low = f"({after}" if after else "-"
+        raw = await self._redis.xrange(self._log_key(c), min=low, max="+", count=limit)
+        return [_entry(entry_id, fields) for entry_id, fields in raw]
+
+
+# One script, so a player line is never logged without being queued for extraction (or the
+# other way round). The extraction entry carries the log entry id: the worker reads the lines
+# before it as context.
+_APPEND_PLAYER_LUA = """
+local n = tonumber(ARGV[2])
+local log_fields = {}
+for i = 3, 2 + n do log_fields[#log_fields + 1] = ARGV[i] end
+local id = redis.call('XADD', KEYS[1], '*', unpack(log_fields))
+local queued = {}
+for i = 3, #ARGV do queued[#queued + 1] = ARGV[i] end
+queued[#queued + 1] = 'log_entry'
+queued[#queued + 1] = id
+redis.call('XADD', KEYS[2], '*', unpack(queued))
+redis.call('HSET', KEYS[3], 'player_entry', id)
+redis.call('EXPIRE', KEYS[3], tonumber(ARGV[1]))
+return id
+"""
+
+
+def _flat(fields: dict[str, str]) -> list[str]:
+    return [part for pair in fields.items() for part in pair]
+
+
+def _s(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _fields(
+    role: Role, text: str, turn_id: str, at: datetime | None, now: datetime
+) -> dict[str, str]:
+    fields = {"role": role, "text": text, "turn_id": turn_id, "created_at": now.isoformat()}
+    if at is not None:
+        fields["at"] = at.isoformat()
+    return fields
+
+
+def _entry(entry_id: bytes | str, fields: dict[bytes | str, bytes | str]) -> LogEntry:
+    data = {_s(k): _s(v) for k, v in fields.items()}
+    return LogEntry(id=_s(entry_id), **data)  # type: ignore[arg-type]
+
+
+def dump_result(result: BaseModel) -> str:
+    return json.dumps(result.model_dump(mode="json"))

@@ -1,0 +1,40 @@
+"""Alembic environment: runs on a connection handed in by the app, or on NPC_DATABASE_URL."""
+
+import asyncio
+
+from alembic import context
+from sqlalchemy import Connection
+
+import persona.models  # noqa: F401  (registers the tables)
+import service.tenancy  # noqa: F401
+from service.db import Base, make_engine
+from service.settings import Settings
+
+target_metadata = Base.metadata
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_from_settings() -> None:
+    engine = make_engine(Settings().resolved_database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(_run)
+    await engine.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(url=Settings().resolved_database_url, target_metadata=target_metadata)
+    with context.begin_transaction():
+        context.run_migrations()
+elif (given := context.config.attributes.get("connection")) is not None:
+    _run(given)
+else:
+    asyncio.run(_run_from_settings())

@@ -1,0 +1,1 @@
+"""The gateway game servers call: REST and WebSocket over the turn, personas and memory."""

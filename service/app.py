@@ -1,0 +1,111 @@
+"""The FastAPI application: clients are created once, in the lifespan, and closed with it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import structlog
+from fastapi import FastAPI
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from memory.log import ConversationLog
+from service.bootstrap import bootstrap_dev_tenant
+from service.db import make_engine, make_sessionmaker, migrate
+from service.errors import install_error_handlers
+from service.llm import ChatModel
+from service.redis_embedded import EmbeddedRedis
+from service.routes import health, personas, turns, ws
+from service.runtime.server import VLLMServer
+from service.settings import Settings
+from service.turn import TurnService
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything the routes need, built once per process."""
+
+    settings: Settings
+    redis: Redis
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    conversation_log: ConversationLog
+    model: ChatModel
+    turns: TurnService
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    embedded_redis: EmbeddedRedis | None = None
+    vllm: VLLMServer | None = None
+    try:
+        if settings.redis_url is None:
+            embedded_redis = EmbeddedRedis(settings.data_dir / "redis")
+        redis = Redis.from_url(
+            settings.redis_url or embedded_redis.url,  # type: ignore[union-attr]
+            socket_timeout=settings.redis_timeout_s,
+            socket_connect_timeout=settings.redis_timeout_s,
+        )
+        engine = make_engine(settings.resolved_database_url)
+        await migrate(engine)
+        sessions = make_sessionmaker(engine)
+        if settings.bootstrap_dev_tenant:
+            await bootstrap_dev_tenant(settings, sessions)
+
+        base_url = settings.llm_base_url
+        if base_url is None:
+            from service.runtime.local import prepare
+
+            vllm = await asyncio.to_thread(prepare, settings)
+            base_url = await asyncio.to_thread(vllm.start, settings.vllm_start_timeout_s)
+        model = ChatModel(settings, base_url)
+
+        conversation_log = ConversationLog(
+            redis, settings.redis_prefix, settings.turn_result_ttl_s, settings.turn_lock_ttl_s
+        )
+        try:
+            await conversation_log.ensure_extraction_group()
+        except Exception as exc:  # Redis down at start: readiness reports it, turns answer 503.
+            log.warning("redis.unavailable_at_start", error=str(exc))
+        app.state.services = Services(
+            settings=settings,
+            redis=redis,
+            engine=engine,
+            sessions=sessions,
+            conversation_log=conversation_log,
+            model=model,
+            turns=TurnService(settings, sessions, conversation_log, model),
+        )
+        log.info("service.ready", llm=base_url, sql=engine.url.render_as_string())
+        yield
+        await model.close()
+        await redis.aclose()
+        await engine.dispose()
+    finally:
+        if vllm is not None:
+            await asyncio.to_thread(vllm.stop)
+        if embedded_redis is not None:
+            embedded_redis.stop()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    app = FastAPI(
+        title="NPC dialogue service",
+        version="0.1.0",
+        summary="Game characters that remember, stay in character and care.",
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings or Settings()
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(personas.router)
+    app.include_router(turns.router)
+    app.include_router(ws.router)
+    return app

@@ -1,0 +1,74 @@
+"""Dependencies as named types, so a route's signature reads as a sentence."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from memory.log import Conversation
+from persona.repository import PersonaRepository
+from service.errors import Unauthorized
+from service.tenancy import tenant_for_key
+
+if TYPE_CHECKING:
+    from service.app import Services
+
+_bearer = HTTPBearer(auto_error=False, description="The tenant's API key.")
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+ServicesDep = Annotated["Services", Depends(get_services)]
+
+
+async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
+    async with services.sessions() as session, session.begin():
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def authenticate(services: Services, key: str | None) -> str:
+    """The tenant id for a presented key; raises Unauthorized."""
+    if not key:
+        raise Unauthorized("send Authorization: Bearer <API key>")
+    async with services.sessions() as session:
+        tenant_id = await tenant_for_key(session, key)
+    if tenant_id is None:
+        raise Unauthorized("the API key is not valid")
+    return tenant_id
+
+
+async def current_tenant(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    return await authenticate(services, credentials.credentials if credentials else None)
+
+
+TenantDep = Annotated[str, Depends(current_tenant)]
+
+
+def persona_repository(session: SessionDep, tenant_id: TenantDep) -> PersonaRepository:
+    return PersonaRepository(session, tenant_id)
+
+
+PersonasDep = Annotated[PersonaRepository, Depends(persona_repository)]
+
+PersonaId = Annotated[str, Path(pattern=ID_PATTERN, description="The persona's id.")]
+PlayerId = Annotated[str, Path(pattern=ID_PATTERN, description="The game's id for the player.")]
+
+
+def conversation(tenant_id: TenantDep, persona_id: PersonaId, player_id: PlayerId) -> Conversation:
+    return Conversation(tenant_id, persona_id, player_id)
+
+
+ConversationDep = Annotated[Conversation, Depends(conversation)]

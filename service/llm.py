@@ -1,0 +1,126 @@
+"""The reply model, always through the OpenAI-compatible API (vLLM locally and in the stack)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+import structlog
+from openai import AsyncOpenAI
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_fixed
+
+from service.errors import LLMUnavailable
+from service.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+OnToken = Callable[[str], Awaitable[None]]
+Message = dict[str, str]
+
+# Failures that mean "the model is not there right now" rather than "the request is wrong".
+_UNAVAILABLE = (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError)
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    completion_tokens: int
+    prompt_tokens: int
+    first_token_ms: float
+    total_ms: float
+
+
+class ChatModel:
+    def __init__(self, settings: Settings, base_url: str) -> None:
+        self._settings = settings
+        self._client = AsyncOpenAI(
+            base_url=base_url,
+            api_key=settings.llm_api_key.get_secret_value(),
+            timeout=settings.llm_timeout_s,
+            max_retries=0,  # tenacity retries below, only before the first token
+        )
+
+    @property
+    def base_url(self) -> str:
+        return str(self._client.base_url)
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    async def ping(self) -> None:
+        await self._client.models.list()
+
+    def sampling(self, model: str | None = None) -> dict[str, Any]:
+        """The request parameters every reply uses; the benchmark replays them directly."""
+        s = self._settings
+        params: dict[str, Any] = {
+            "model": model or s.llm_model,
+            "max_tokens": s.llm_max_tokens,
+            "temperature": s.llm_temperature,
+            "top_p": s.llm_top_p,
+            # A 135M model loops without it.
+            "extra_body": {"repetition_penalty": s.llm_repetition_penalty},
+        }
+        if s.llm_seed is not None:
+            params["seed"] = s.llm_seed
+        return params
+
+    async def reply(
+        self, messages: list[Message], on_token: OnToken | None = None, model: str | None = None
+    ) -> Completion:
+        """Stream a reply, passing each piece of text to `on_token` as it arrives."""
+        started = time.perf_counter()
+        try:
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception_type(openai.APIConnectionError),
+                stop=stop_after_attempt(2),
+                wait=wait_fixed(0.2),
+                reraise=True,
+            ):
+                with attempt:
+                    stream = await self._client.chat.completions.create(
+                        messages=messages,  # type: ignore[arg-type]
+                        stream=True,
+                        stream_options={"include_usage": True},
+                        **self.sampling(model),
+                    )
+            return await self._consume(stream, started, on_token)
+        except _UNAVAILABLE as exc:
+            log.warning("llm.unavailable", error=type(exc).__name__, base_url=self.base_url)
+            raise LLMUnavailable(
+                "the model server did not answer", retry_after=self._settings.llm_retry_after_s
+            ) from exc
+        except openai.NotFoundError as exc:
+            raise LLMUnavailable(
+                f"the model server does not serve {model or self._settings.llm_model!r}",
+                retry_after=self._settings.llm_retry_after_s,
+            ) from exc
+
+    async def _consume(self, stream: Any, started: float, on_token: OnToken | None) -> Completion:
+        parts: list[str] = []
+        first_token_ms = 0.0
+        prompt_tokens = completion_tokens = 0
+        async for chunk in stream:
+            if chunk.usage is not None:
+                prompt_tokens = chunk.usage.prompt_tokens
+                completion_tokens = chunk.usage.completion_tokens
+            if not chunk.choices:
+                continue
+            piece = chunk.choices[0].delta.content
+            if not piece:
+                continue
+            if not parts:
+                first_token_ms = (time.perf_counter() - started) * 1000
+            parts.append(piece)
+            if on_token is not None:
+                await on_token(piece)
+        return Completion(
+            text="".join(parts).strip(),
+            completion_tokens=completion_tokens,
+            prompt_tokens=prompt_tokens,
+            first_token_ms=first_token_ms,
+            total_ms=(time.perf_counter() - started) * 1000,
+        )

@@ -1,0 +1,85 @@
+"""The turn over a WebSocket: token frames as the reply streams, then a `done` frame.
+
+Frames from the client: {"type": "turn", "text": ..., "turn_id"?, "at"?}.
+Frames from the server: {"type": "token", "text": ...}..., then {"type": "done", <TurnResponse>}
+or {"type": "error", "code": ..., "message": ...}. One connection carries many turns.
+"""
+
+from __future__ import annotations
+
+import re
+
+import structlog
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+
+from memory.log import Conversation
+from service.deps import ID_PATTERN, authenticate
+from service.errors import ServiceError, as_service_error
+from service.schemas import TurnRequest, WsTurn
+
+router = APIRouter()
+log = structlog.get_logger(__name__)
+
+# Close codes in the private range, mirroring the HTTP status.
+_CLOSE_UNAUTHORIZED = 4401
+_CLOSE_INVALID = 4422
+
+
+@router.websocket("/v1/personas/{persona_id}/players/{player_id}/ws")
+async def turn_socket(websocket: WebSocket, persona_id: str, player_id: str) -> None:
+    services = websocket.app.state.services
+    await websocket.accept()
+    if not (re.fullmatch(ID_PATTERN, persona_id) and re.fullmatch(ID_PATTERN, player_id)):
+        await _fail(websocket, "invalid_input", "persona_id or player_id is malformed")
+        await websocket.close(_CLOSE_INVALID)
+        return
+    header = websocket.headers.get("authorization", "")
+    key = header[7:].strip() if header.lower().startswith("bearer ") else None
+    try:
+        tenant_id = await authenticate(services, key)
+    except ServiceError as exc:
+        await _fail(websocket, exc.code, exc.detail or exc.title)
+        await websocket.close(_CLOSE_UNAUTHORIZED)
+        return
+    conversation = Conversation(tenant_id, persona_id, player_id)
+
+    async def send_token(piece: str) -> None:
+        await websocket.send_json({"type": "token", "text": piece})
+
+    try:
+        while True:
+            raw = await websocket.receive_text()
+            try:
+                frame = WsTurn.model_validate_json(raw)
+            except ValidationError as exc:
+                await _fail(websocket, "invalid_input", _first_error(exc))
+                continue
+            request = TurnRequest(text=frame.text, turn_id=frame.turn_id, at=frame.at)
+            try:
+                result = await services.turns.run(conversation, request, send_token)
+            except Exception as exc:
+                known = as_service_error(exc)
+                if known is None:
+                    log.exception("ws.turn_failed")
+                    known = ServiceError()
+                await _fail(websocket, known.code, known.detail or known.title, known.retry_after)
+                continue
+            await websocket.send_json({"type": "done", **result.model_dump(mode="json")})
+    except WebSocketDisconnect:
+        return
+
+
+async def _fail(
+    websocket: WebSocket, code: str, message: str, retry_after: int | None = None
+) -> None:
+    frame: dict[str, object] = {"type": "error", "code": code, "message": message}
+    if retry_after:
+        frame["retry_after"] = retry_after
+    await websocket.send_json(frame)
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error.get("loc", ()))
+    return f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg"))

@@ -1,0 +1,27 @@
+"""One call that prepares and starts the local model, as the embedded mode and the tests use it."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from service.runtime.environment import ensure_vllm_env
+from service.runtime.model import ensure_model
+from service.runtime.server import VLLMServer
+from service.settings import Settings
+
+
+def prepare(settings: Settings, console: Console | None = None) -> VLLMServer:
+    """Install and convert what is missing; return a server ready to start (not started)."""
+    python = ensure_vllm_env(settings.cache_dir, settings.vllm_version, console)
+    model = ensure_model(settings.cache_dir, python, console)
+    return VLLMServer(
+        python=python,
+        model_dir=model,
+        served_name=settings.llm_model,
+        cache_dir=settings.cache_dir,
+        log_file=settings.data_dir / "logs" / "vllm.log",
+        port=settings.vllm_port,
+        enforce_eager=settings.vllm_enforce_eager,
+        kvcache_gib=settings.vllm_kvcache_gib,
+        max_model_len=settings.vllm_max_model_len,
+    )

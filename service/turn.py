@@ -1,0 +1,116 @@
+"""One player turn: persona → log → prompt → model → log. Routes and the WebSocket call `run`."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from memory.log import Conversation, ConversationLog, dump_result
+from persona.prompt import build_messages
+from persona.repository import PersonaRepository
+from persona.schemas import Persona
+from service.errors import InvalidInput, TurnInProgress
+from service.llm import ChatModel, OnToken
+from service.schemas import Timings, TurnRequest, TurnResponse
+from service.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class TurnService:
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    conversation_log: ConversationLog
+    model: ChatModel
+
+    def validate_text(self, text: str) -> str:
+        if not text.strip():
+            raise InvalidInput("text is empty")
+        if len(text) > self.settings.max_text_chars:
+            raise InvalidInput(
+                f"text is {len(text)} characters; the limit is {self.settings.max_text_chars}"
+            )
+        return text
+
+    async def run(
+        self, c: Conversation, request: TurnRequest, on_token: OnToken | None = None
+    ) -> TurnResponse:
+        started = time.perf_counter()
+        text = self.validate_text(request.text)
+        timings = Timings()
+
+        async with self.sessions() as session:
+            persona = await PersonaRepository(session, c.tenant_id).get(c.persona_id)
+        timings.persona_ms = _ms(started)
+
+        turn_id = request.turn_id or uuid.uuid4().hex
+        state = await self.conversation_log.turn_state(c, turn_id)
+        if state.result is not None:
+            return TurnResponse.model_validate_json(state.result).model_copy(
+                update={"replayed": True}
+            )
+        if not await self.conversation_log.lock_turn(c, turn_id):
+            raise TurnInProgress(f"turn {turn_id!r} is being answered; retry shortly")
+        try:
+            return await self._answer(
+                c, persona, text, turn_id, request, state.player_entry, on_token, started, timings
+            )
+        finally:
+            await self.conversation_log.unlock_turn(c, turn_id)
+
+    async def _answer(
+        self,
+        c: Conversation,
+        persona: Persona,
+        text: str,
+        turn_id: str,
+        request: TurnRequest,
+        player_entry: str | None,
+        on_token: OnToken | None,
+        started: float,
+        timings: Timings,
+    ) -> TurnResponse:
+        stage = time.perf_counter()
+        # A retry after a failed model call finds its line already logged: log it only once.
+        if player_entry is None:
+            player_entry = await self.conversation_log.append_player_line(
+                c, text, turn_id, request.at, datetime.now(UTC)
+            )
+        history = await self.conversation_log.recent(
+            c, self.settings.history_turns, before=player_entry
+        )
+        timings.log_ms = _ms(stage)
+
+        stage = time.perf_counter()
+        messages = build_messages(persona, history, text)
+        timings.prompt_ms = _ms(stage)
+
+        completion = await self.model.reply(messages, on_token)
+        timings.first_token_ms = round(completion.first_token_ms, 2)
+        timings.model_ms = round(completion.total_ms, 2)
+
+        response = TurnResponse(turn_id=turn_id, reply=completion.text, timings=timings)
+        timings.total_ms = _ms(started)
+        await self.conversation_log.append_npc_line(
+            c, completion.text, turn_id, request.at, datetime.now(UTC), dump_result(response)
+        )
+        log.info(
+            "turn.done",
+            tenant=c.tenant_id,
+            persona=c.persona_id,
+            turn_id=turn_id,
+            text_chars=len(text),
+            reply_tokens=completion.completion_tokens,
+            total_ms=timings.total_ms,
+        )
+        return response
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 2)
