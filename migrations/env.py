@@ -24,7 +24,8 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_from_settings() -> None:
-    engine = make_engine(Settings().resolved_database_url)
+    settings = Settings()
+    engine = make_engine(settings.resolved_database_url, settings.database_schema)
     async with engine.begin() as connection:
         await connection.run_sync(_run)
     await engine.dispose()

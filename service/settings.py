@@ -31,6 +31,7 @@ class Settings(BaseSettings):
 
     # SQL: unset means a SQLite file under data_dir.
     database_url: str | None = None
+    database_schema: str | None = Field(None, description="PostgreSQL schema (search_path).")
 
     # LLM: unset base URL means the local vLLM CPU server started as a child process.
     llm_base_url: str | None = None

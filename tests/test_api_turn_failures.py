@@ -1,0 +1,141 @@
+"""What a game server sees when input is bad or a part is down. The model is down here."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import WebSocketTestSession
+
+from service.runtime.server import free_port
+from tests.conftest import Api, ApiFactory, SqlTarget
+
+
+def _problem(response, status: int, code: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, object] = response.json()
+    assert body["code"] == code
+    assert body["status"] == status
+    return body
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t"], ids=["empty", "blank"])
+def test_empty_text_is_422(api: Api, text: str) -> None:
+    _problem(api.client.post(api.turns_url(), json={"text": text}, headers=api.auth), 422,
+             "invalid_input")
+
+
+def test_over_long_text_is_422_and_names_the_limit(api: Api) -> None:
+    limit = api.settings.max_text_chars
+    body = _problem(
+        api.client.post(api.turns_url(), json={"text": "a" * (limit + 1)}, headers=api.auth),
+        422, "invalid_input",
+    )
+    assert str(limit) in str(body["detail"])
+    assert api.client.get(api.turns_url(), headers=api.auth).json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"text": 5}, {"text": "hi", "turn_id": "has space"}, {"text": "hi", "at": "soon"}],
+    ids=["no-text", "not-a-string", "bad-turn-id", "bad-at"],
+)
+def test_malformed_turn_is_422(api: Api, body: dict[str, object]) -> None:
+    _problem(api.client.post(api.turns_url(), json=body, headers=api.auth), 422, "invalid_input")
+
+
+def test_malformed_json_is_422(api: Api) -> None:
+    response = api.client.post(
+        api.turns_url(), content=b"{not json", headers=api.auth | {"content-type": "application/json"}
+    )
+    _problem(response, 422, "invalid_input")
+
+
+def test_unknown_persona_is_404_and_logs_nothing(api: Api) -> None:
+    _problem(api.client.post(api.turns_url("nobody"), json={"text": "hi"}, headers=api.auth), 404,
+             "not_found")
+    _problem(api.client.get(api.turns_url("nobody"), headers=api.auth), 404, "not_found")
+
+
+def test_model_down_is_503_with_retry_after_and_the_line_is_kept(api: Api) -> None:
+    response = api.client.post(
+        api.turns_url(), json={"text": "I have a sensitive stomach", "turn_id": "t-1"},
+        headers=api.auth,
+    )
+    _problem(response, 503, "llm_unavailable")
+    assert int(response.headers["retry-after"]) > 0
+
+    # The retry fails the same way and does not log the line twice.
+    retry = api.client.post(
+        api.turns_url(), json={"text": "I have a sensitive stomach", "turn_id": "t-1"},
+        headers=api.auth,
+    )
+    _problem(retry, 503, "llm_unavailable")
+    items = api.client.get(api.turns_url(), headers=api.auth).json()["items"]
+    assert [(i["role"], i["text"], i["turn_id"]) for i in items] == [
+        ("player", "I have a sensitive stomach", "t-1")
+    ]
+
+
+def test_redis_down_is_503(make_api: ApiFactory, sqlite_target: SqlTarget,
+                           closed_port_url: str) -> None:
+    from tests.conftest import RedisTarget
+
+    down = RedisTarget(f"redis://127.0.0.1:{free_port()}/0", "test:down:")
+    api = make_api(redis_target=down, sql_target=sqlite_target, llm_base_url=closed_port_url)
+
+    response = api.client.post(api.turns_url(), json={"text": "hello"}, headers=api.auth)
+    _problem(response, 503, "redis_unavailable")
+    assert "retry-after" in response.headers
+    _problem(api.client.get(api.turns_url(), headers=api.auth), 503, "redis_unavailable")
+
+    ready = api.client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["dependencies"]["redis"]["state"] == "down"
+
+
+def test_readiness_names_each_dependency(api: Api) -> None:
+    assert api.client.get("/healthz").json() == {"status": "ok"}
+    ready = api.client.get("/readyz")
+    assert ready.status_code == 503  # the model is down in this fixture
+    deps = ready.json()["dependencies"]
+    assert set(deps) == {"redis", "sql", "llm", "memory"}
+    assert deps["redis"]["state"] == "ok"
+    assert deps["sql"]["state"] == "ok"
+    assert deps["llm"]["state"] == "down"
+
+
+def test_unknown_route_is_a_problem(api: Api) -> None:
+    _problem(api.client.get("/v1/nothing-here", headers=api.auth), 404, "not_found")
+
+
+def _ws(api: Api, headers: dict[str, str] | None = None,
+        persona: str = "innkeeper") -> WebSocketTestSession:
+    return api.client.websocket_connect(
+        f"/v1/personas/{persona}/players/p1/ws", headers=api.auth if headers is None else headers
+    )
+
+
+def test_websocket_without_a_key_gets_an_error_frame(api: Api) -> None:
+    with _ws(api, headers={}) as ws:
+        assert ws.receive_json()["code"] == "unauthorized"
+
+
+def test_websocket_reports_bad_frames_and_keeps_the_connection(api: Api) -> None:
+    with _ws(api) as ws:
+        ws.send_text("not json")
+        assert ws.receive_json()["code"] == "invalid_input"
+        ws.send_json({"type": "turn", "text": ""})
+        assert ws.receive_json()["code"] == "invalid_input"
+        ws.send_json({"type": "turn", "text": "x" * (api.settings.max_text_chars + 1)})
+        assert ws.receive_json()["code"] == "invalid_input"
+
+
+def test_websocket_model_down_and_unknown_persona(api: Api) -> None:
+    with _ws(api) as ws:
+        ws.send_json({"type": "turn", "text": "hello"})
+        frame = ws.receive_json()
+        assert frame["type"] == "error"
+        assert frame["code"] == "llm_unavailable"
+        assert frame["retry_after"] > 0
+    with _ws(api, persona="nobody") as ws:
+        ws.send_json({"type": "turn", "text": "hello"})
+        assert ws.receive_json()["code"] == "not_found"
