@@ -1,0 +1,38 @@
+# Set-up is part of every target: a fresh clone needs only `make run` or `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: install model run test test-fast lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+# The vLLM CPU environment (~3.5 GB, once per machine) and the converted model, in ~/.cache.
+model: install
+	$(BIN)/python -m service.runtime prepare
+
+run: model
+	$(BIN)/python -m service
+
+test: model
+	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not e2e"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy service memory persona bench
+
+bench: model
+	$(BIN)/python -m bench.turn_latency
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
