@@ -20,7 +20,7 @@ model: install
 run: model
 	$(BIN)/python -m service
 
-test: model
+test: lint model
 	$(BIN)/python -m pytest
 
 test-fast: install

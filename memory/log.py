@@ -97,14 +97,14 @@ class ConversationLog:
     ) -> str:
         """Log the NPC's reply and record the turn's result, in one transaction."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(self._log_key(c), _fields("npc", text, turn_id, at, now))
+            pipe.xadd(self._log_key(c), _fields("npc", text, turn_id, at, now))  # type: ignore[arg-type]
             pipe.hset(self._turn_key(c, turn_id), "result", result_json)
             pipe.expire(self._turn_key(c, turn_id), self._state_ttl_s)
             entry_id, *_ = await pipe.execute()
         return str(entry_id)
 
     async def turn_state(self, c: Conversation, turn_id: str) -> TurnState:
-        raw = await self._redis.hgetall(self._turn_key(c, turn_id))  # type: ignore[misc]
+        raw: dict[bytes | str, bytes | str] = await self._redis.hgetall(self._turn_key(c, turn_id))
         return TurnState(**{_s(k): _s(v) for k, v in raw.items()})
 
     async def lock_turn(self, c: Conversation, turn_id: str) -> bool:
@@ -119,13 +119,13 @@ class ConversationLog:
     ) -> list[LogEntry]:
         """The last `count` entries (strictly before entry id `before`, if given), oldest first."""
         top = f"({before}" if before else "+"
-        raw = await self._redis.xrevrange(self._log_key(c), max=top, min="-", count=count)
+        raw = await self._redis.xrevrange(self._log_key(c), max=top, min="-", count=count) or []
         return [_entry(entry_id, fields) for entry_id, fields in reversed(raw)]
 
     async def read(self, c: Conversation, limit: int, after: str | None = None) -> list[LogEntry]:
         """Entries oldest first, starting after entry id `after` (for paging forwards)."""
         low = f"({after}" if after else "-"
-        raw = await self._redis.xrange(self._log_key(c), min=low, max="+", count=limit)
+        raw = await self._redis.xrange(self._log_key(c), min=low, max="+", count=limit) or []
         return [_entry(entry_id, fields) for entry_id, fields in raw]
 
 
@@ -165,9 +165,9 @@ def _fields(
     return fields
 
 
-def _entry(entry_id: bytes | str, fields: dict[bytes | str, bytes | str]) -> LogEntry:
-    data = {_s(k): _s(v) for k, v in fields.items()}
-    return LogEntry(id=_s(entry_id), **data)  # type: ignore[arg-type]
+def _entry(entry_id: bytes | str | None, fields: dict[bytes | str, bytes | str] | None) -> LogEntry:
+    data = {_s(k): _s(v) for k, v in (fields or {}).items()}
+    return LogEntry.model_validate({"id": _s(entry_id or ""), **data})
 
 
 def dump_result(result: BaseModel) -> str:

@@ -81,8 +81,10 @@ class ChatModel:
                 reraise=True,
             ):
                 with attempt:
-                    stream = await self._client.chat.completions.create(
-                        messages=messages,  # type: ignore[arg-type]
+                    # Typed loosely on purpose: vLLM's extra sampling fields are not OpenAI's.
+                    create: Any = self._client.chat.completions.create
+                    stream = await create(
+                        messages=messages,
                         stream=True,
                         stream_options={"include_usage": True},
                         **self.sampling(model),

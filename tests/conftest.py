@@ -164,7 +164,9 @@ def make_api(tmp_path: Path) -> Iterator[ApiFactory]:
 
 @pytest.fixture
 def api(
-    make_api: ApiFactory, redis_server_target: RedisTarget, sqlite_target: SqlTarget,
+    make_api: ApiFactory,
+    redis_server_target: RedisTarget,
+    sqlite_target: SqlTarget,
     closed_port_url: str,
 ) -> Api:
     """The app with the model down: everything that needs no reply."""

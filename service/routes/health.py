@@ -57,7 +57,7 @@ async def readyz(services: ServicesDep) -> JSONResponse:
             await connection.execute(text("SELECT 1"))
 
     redis, sql_state, llm = await asyncio.gather(
-        _check(services.redis.ping()),  # type: ignore[arg-type]
+        _check(services.redis.ping()),
         _check(sql()),
         _check(services.model.ping(), timeout_s=5.0),
     )
