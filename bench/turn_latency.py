@@ -30,6 +30,7 @@ from persona.prompt import build_messages
 from persona.schemas import Persona
 from service.app import create_app
 from service.llm import ChatModel
+from service.logging import configure_logging
 from service.runtime.local import prepare
 from service.runtime.server import free_port
 from service.settings import Settings
@@ -147,6 +148,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     args = parser.parse_args()
     console = Console()
+    configure_logging("warning")
     with tempfile.TemporaryDirectory() as scratch:
         base = Settings(data_dir=Path(scratch))
         server = None

