@@ -1,0 +1,70 @@
+"""The event model: what the NPC keeps of a player, as stored in the memory pool."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from service.db import utcnow
+
+EVENT_TYPES = (
+    "identity",
+    "preference",
+    "health",
+    "relationship",
+    "plan",
+    "experience",
+    "emotion",
+    "commitment",
+)
+EventType = Literal[
+    "identity",
+    "preference",
+    "health",
+    "relationship",
+    "plan",
+    "experience",
+    "emotion",
+    "commitment",
+]
+IDENTITY_SLOTS = ("name", "age", "birthday", "job", "home", "language", "nationality", "school")
+
+# A fixed namespace, so the same turn and position always give the same id: a replayed
+# stream entry writes over its own events instead of adding copies.
+_NAMESPACE = uuid.UUID("5b0c2f8e-6f1e-4d0a-9a57-2f7d7f4c1e11")
+
+
+def event_id(tenant_id: str, persona_id: str, player_id: str, turn_id: str, position: int) -> str:
+    key = f"{tenant_id}\x1f{persona_id}\x1f{player_id}\x1f{turn_id}\x1f{position}"
+    return str(uuid.uuid5(_NAMESPACE, key))
+
+
+class Event(BaseModel):
+    id: str
+    tenant_id: str
+    persona_id: str
+    player_id: str
+    type: str = Field(description="One of the eight types, or a persona's custom type.")
+    subject: str = Field(
+        max_length=200, description="What the fact is about; same subject → supersede."
+    )
+    summary: str = Field(min_length=1, max_length=500, description="In the player's language.")
+    importance: int = Field(5, ge=1, le=10)
+    valid_from: datetime = Field(default_factory=utcnow)
+    valid_to: datetime | None = None
+    superseded_by: str | None = None
+    expires_at: datetime | None = None
+    source_turns: list[str] = Field(default_factory=list)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def current(self) -> bool:
+        return self.valid_to is None
+
+
+class ScoredEvent(BaseModel):
+    event: Event
+    score: float

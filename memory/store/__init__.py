@@ -1,0 +1,1 @@
+"""The memory pool: one protocol, an adapter per engine."""

@@ -1,0 +1,152 @@
+"""The embedded memory pool: a qdrant-edge shard directory owned by this process."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import qdrant_edge as qe
+
+from memory.events import Event, ScoredEvent
+from memory.log import Conversation
+from memory.store.port import INDEXED_KEYWORDS, Vector, from_payload, patch_payload, to_payload
+
+
+def _match(key: str, value: str) -> qe.FieldCondition:
+    return qe.FieldCondition(key=key, match=qe.MatchValue(value))
+
+
+def _scope_filter(
+    c: Conversation, types: Sequence[str] | None = None, include_superseded: bool = True
+) -> qe.Filter:
+    must: list[Any] = [
+        _match("tenant_id", c.tenant_id),
+        _match("persona_id", c.persona_id),
+        _match("player_id", c.player_id),
+    ]
+    if types:
+        must.append(qe.FieldCondition(key="type", match=qe.MatchAny(list(types))))
+    if not include_superseded:
+        must.append(_match("status", "current"))
+    return qe.Filter(must=must)
+
+
+class EdgeMemoryStore:
+    """Qdrant's own engine in-process. Only one process may open a shard directory."""
+
+    def __init__(self, path: Path, dim: int) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        # Edge calls are synchronous and the shard is not documented as thread-safe.
+        self._lock = threading.Lock()
+        if any(path.iterdir()):
+            self._shard = qe.EdgeShard.load(str(path))
+        else:
+            config = qe.EdgeConfig(
+                vectors=qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)
+            )
+            self._shard = qe.EdgeShard.create(str(path), config)
+            self._create_indexes()
+
+    def _create_indexes(self) -> None:
+        self._shard.update(
+            qe.UpdateOperation.create_field_index(
+                "tenant_id", qe.KeywordIndexParams(is_tenant=True)
+            )
+        )
+        for key in INDEXED_KEYWORDS[1:]:
+            self._shard.update(
+                qe.UpdateOperation.create_field_index(key, qe.PayloadSchemaType.Keyword)
+            )
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        def locked() -> Any:
+            with self._lock:
+                return fn(*args)
+
+        return await asyncio.to_thread(locked)
+
+    async def upsert(self, events: Sequence[Event], vectors: Sequence[Vector]) -> None:
+        points = [
+            qe.Point(e.id, [float(x) for x in v], to_payload(e))
+            for e, v in zip(events, vectors, strict=True)
+        ]
+        if points:
+            await self._run(self._shard.update, qe.UpdateOperation.upsert_points(points))
+
+    async def get(self, c: Conversation, event_id: str) -> Event | None:
+        records = await self._run(
+            lambda: self._shard.retrieve(point_ids=[event_id], with_payload=True, with_vector=False)
+        )
+        for record in records:
+            event = from_payload(dict(record.payload or {}))
+            if (event.tenant_id, event.persona_id, event.player_id) == (
+                c.tenant_id,
+                c.persona_id,
+                c.player_id,
+            ):
+                return event
+        return None
+
+    async def list_events(
+        self,
+        c: Conversation,
+        *,
+        types: Sequence[str] | None = None,
+        include_superseded: bool = False,
+        limit: int = 500,
+    ) -> list[Event]:
+        request = qe.ScrollRequest(
+            limit=limit, filter=_scope_filter(c, types, include_superseded), with_payload=True
+        )
+        records, _ = await self._run(self._shard.scroll, request)
+        events = [from_payload(dict(r.payload or {})) for r in records]
+        return sorted(events, key=lambda e: (e.created_at, e.id))
+
+    async def search(
+        self,
+        c: Conversation,
+        vector: Vector,
+        k: int,
+        *,
+        types: Sequence[str] | None = None,
+        include_superseded: bool = False,
+    ) -> list[ScoredEvent]:
+        request = qe.QueryRequest(
+            query=qe.Query.Nearest([float(x) for x in vector]),
+            limit=k,
+            filter=_scope_filter(c, types, include_superseded),
+            with_payload=True,
+        )
+        points = await self._run(self._shard.query, request)
+        return [
+            ScoredEvent(event=from_payload(dict(p.payload or {})), score=float(p.score))
+            for p in points
+        ]
+
+    async def patch(self, c: Conversation, event_id: str, fields: dict[str, Any]) -> None:
+        if await self.get(c, event_id) is None:
+            return
+        await self._run(
+            self._shard.update, qe.UpdateOperation.set_payload([event_id], patch_payload(fields))
+        )
+
+    async def delete(self, c: Conversation, event_id: str) -> bool:
+        if await self.get(c, event_id) is None:
+            return False
+        await self._run(self._shard.update, qe.UpdateOperation.delete_points([event_id]))
+        return True
+
+    async def erase_player(self, tenant_id: str, player_id: str) -> int:
+        selector = qe.Filter(must=[_match("tenant_id", tenant_id), _match("player_id", player_id)])
+        count = await self._run(self._shard.count, qe.CountRequest(filter=selector, exact=True))
+        await self._run(self._shard.update, qe.UpdateOperation.delete_points_by_filter(selector))
+        return int(count)
+
+    async def ping(self) -> None:
+        await self._run(self._shard.info)
+
+    async def close(self) -> None:
+        await self._run(self._shard.close)

@@ -1,0 +1,78 @@
+"""The MemoryStore protocol. The rest of the code never imports a Qdrant package directly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from memory.events import Event, ScoredEvent
+from memory.log import Conversation
+
+Vector = Sequence[float]
+
+# Payload fields every adapter indexes; tenant_id is the tenant partition key.
+INDEXED_KEYWORDS = ("tenant_id", "persona_id", "player_id", "type", "subject", "status")
+
+
+def to_payload(event: Event) -> dict[str, Any]:
+    payload = event.model_dump(mode="json")
+    # A keyword, so "current only" is a cheap indexed match rather than an is-null test
+    # (qdrant-edge 0.9 does not match booleans in filters).
+    payload["status"] = _status(event.valid_to)
+    return payload
+
+
+def from_payload(payload: dict[str, Any]) -> Event:
+    return Event.model_validate({k: v for k, v in payload.items() if k != "status"})
+
+
+def _status(valid_to: object) -> str:
+    return "current" if valid_to is None else "superseded"
+
+
+class MemoryStore(Protocol):
+    async def upsert(self, events: Sequence[Event], vectors: Sequence[Vector]) -> None:
+        """Insert or replace events (by id) with their embeddings."""
+
+    async def get(self, c: Conversation, event_id: str) -> Event | None: ...
+
+    async def list_events(
+        self,
+        c: Conversation,
+        *,
+        types: Sequence[str] | None = None,
+        include_superseded: bool = False,
+        limit: int = 500,
+    ) -> list[Event]:
+        """The player's events, oldest first."""
+
+    async def search(
+        self,
+        c: Conversation,
+        vector: Vector,
+        k: int,
+        *,
+        types: Sequence[str] | None = None,
+        include_superseded: bool = False,
+    ) -> list[ScoredEvent]:
+        """The k events nearest to `vector` (cosine), best first."""
+
+    async def patch(self, c: Conversation, event_id: str, fields: dict[str, Any]) -> None:
+        """Overwrite some payload fields of one event (supersede, merge sources, decay)."""
+
+    async def delete(self, c: Conversation, event_id: str) -> bool: ...
+
+    async def erase_player(self, tenant_id: str, player_id: str) -> int:
+        """Delete everything about a player in a tenant, across personas; returns the count."""
+
+    async def ping(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def patch_payload(fields: dict[str, Any]) -> dict[str, Any]:
+    """JSON-ready payload fields for a patch, keeping `status` in step with `valid_to`."""
+    payload = Event.model_construct(**fields).model_dump(mode="json", include=set(fields))
+    if "valid_to" in fields:
+        payload["status"] = _status(fields["valid_to"])
+    return payload

@@ -1,0 +1,164 @@
+"""One contract, run against both memory pool adapters (qdrant-edge, qdrant-client local)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from memory.events import Event, event_id
+from memory.log import Conversation
+from memory.store.edge import EdgeMemoryStore
+from memory.store.port import MemoryStore
+from memory.store.qdrant import QdrantMemoryStore
+
+DIM = 8
+ALICE = Conversation("t1", "innkeeper", "alice")
+BOB = Conversation("t1", "innkeeper", "bob")
+OTHER_TENANT = Conversation("t2", "innkeeper", "alice")
+OTHER_PERSONA = Conversation("t1", "smith", "alice")
+
+
+def unit(*hot: int) -> list[float]:
+    """A normalised vector with weight on the given axes."""
+    raw = [1.0 if i in hot else 0.0 for i in range(DIM)]
+    norm = math.sqrt(sum(x * x for x in raw))
+    return [x / norm for x in raw]
+
+
+def make_event(
+    c: Conversation,
+    turn: str,
+    kind: str = "health",
+    summary: str = "x",
+    subject: str = "s",
+    at: datetime | None = None,
+) -> Event:
+    return Event(
+        id=event_id(c.tenant_id, c.persona_id, c.player_id, turn, 0),
+        tenant_id=c.tenant_id,
+        persona_id=c.persona_id,
+        player_id=c.player_id,
+        type=kind,
+        subject=subject,
+        summary=summary,
+        source_turns=[turn],
+        created_at=at or datetime.now(UTC),
+    )
+
+
+@pytest.fixture(params=["edge", "qdrant-local"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[MemoryStore]:
+    adapter: MemoryStore
+    if request.param == "edge":
+        adapter = EdgeMemoryStore(tmp_path / "shard", DIM)
+    else:
+        adapter = await QdrantMemoryStore.connect(":memory:", "events", DIM)
+    yield adapter
+    await adapter.close()
+
+
+async def test_upsert_then_get_and_list(store: MemoryStore) -> None:
+    stomach = make_event(ALICE, "t1", summary="I have a sensitive stomach", subject="stomach")
+    await store.upsert([stomach], [unit(0)])
+
+    assert await store.get(ALICE, stomach.id) == stomach
+    assert [e.id for e in await store.list_events(ALICE)] == [stomach.id]
+
+
+async def test_upserting_the_same_id_twice_keeps_one(store: MemoryStore) -> None:
+    event = make_event(ALICE, "t1")
+    await store.upsert([event], [unit(0)])
+    await store.upsert([event.model_copy(update={"importance": 9})], [unit(0)])
+
+    [only] = await store.list_events(ALICE)
+    assert only.importance == 9
+
+
+async def test_search_ranks_by_cosine_and_stays_in_scope(store: MemoryStore) -> None:
+    near = make_event(ALICE, "t1", summary="near")
+    far = make_event(ALICE, "t2", summary="far")
+    bobs = make_event(BOB, "t1", summary="bob's")
+    others = [make_event(c, "t1", summary="other") for c in (OTHER_TENANT, OTHER_PERSONA)]
+    await store.upsert([near, far, bobs, *others], [unit(0), unit(3), unit(0), unit(0), unit(0)])
+
+    found = await store.search(ALICE, unit(0, 1), k=10)
+
+    assert [s.event.summary for s in found] == ["near", "far"]
+    assert found[0].score == pytest.approx(math.sqrt(0.5), abs=1e-3)
+
+
+async def test_type_filter(store: MemoryStore) -> None:
+    await store.upsert(
+        [make_event(ALICE, "t1", kind="health"), make_event(ALICE, "t2", kind="plan")],
+        [unit(0), unit(0)],
+    )
+    assert [e.type for e in await store.list_events(ALICE, types=["plan"])] == ["plan"]
+    assert [s.event.type for s in await store.search(ALICE, unit(0), 5, types=["health"])] == [
+        "health"
+    ]
+
+
+async def test_superseded_events_are_hidden_unless_asked_for(store: MemoryStore) -> None:
+    chengdu = make_event(ALICE, "t1", kind="identity", summary="I live in Chengdu", subject="home")
+    berlin = make_event(ALICE, "t2", kind="identity", summary="I moved to Berlin", subject="home")
+    await store.upsert([chengdu, berlin], [unit(0), unit(1)])
+    ended = datetime(2026, 11, 25, tzinfo=UTC)
+
+    await store.patch(ALICE, chengdu.id, {"valid_to": ended, "superseded_by": berlin.id})
+
+    assert [e.summary for e in await store.list_events(ALICE)] == ["I moved to Berlin"]
+    assert [s.event.summary for s in await store.search(ALICE, unit(0), 5)] == ["I moved to Berlin"]
+    everything = {e.id: e for e in await store.list_events(ALICE, include_superseded=True)}
+    assert everything[chengdu.id].valid_to == ended
+    assert everything[chengdu.id].superseded_by == berlin.id
+
+
+async def test_another_scope_cannot_read_patch_or_delete(store: MemoryStore) -> None:
+    event = make_event(ALICE, "t1")
+    await store.upsert([event], [unit(0)])
+
+    assert await store.get(OTHER_TENANT, event.id) is None
+    assert await store.delete(OTHER_TENANT, event.id) is False
+    await store.patch(OTHER_TENANT, event.id, {"importance": 1})
+    assert (await store.get(ALICE, event.id)).importance == event.importance  # type: ignore[union-attr]
+
+
+async def test_delete_one(store: MemoryStore) -> None:
+    keep, drop = make_event(ALICE, "t1"), make_event(ALICE, "t2")
+    await store.upsert([keep, drop], [unit(0), unit(1)])
+
+    assert await store.delete(ALICE, drop.id) is True
+    assert [e.id for e in await store.list_events(ALICE)] == [keep.id]
+    assert await store.delete(ALICE, drop.id) is False
+
+
+async def test_erase_player_takes_every_persona_of_one_tenant_only(store: MemoryStore) -> None:
+    events = [make_event(c, "t1") for c in (ALICE, OTHER_PERSONA, OTHER_TENANT, BOB)]
+    await store.upsert(events, [unit(0)] * 4)
+
+    assert await store.erase_player("t1", "alice") == 2
+
+    assert await store.list_events(ALICE) == [] and await store.list_events(OTHER_PERSONA) == []
+    assert len(await store.list_events(OTHER_TENANT)) == 1 and len(await store.list_events(BOB)) == 1
+
+
+async def test_list_is_oldest_first(store: MemoryStore) -> None:
+    older = make_event(ALICE, "t9", summary="older", at=datetime(2026, 1, 1, tzinfo=UTC))
+    newer = make_event(ALICE, "t1", summary="newer", at=datetime(2026, 6, 1, tzinfo=UTC))
+    await store.upsert([newer, older], [unit(0), unit(1)])
+    assert [e.summary for e in await store.list_events(ALICE)] == ["older", "newer"]
+
+
+async def test_edge_shard_survives_reopening(tmp_path: Path) -> None:
+    store = EdgeMemoryStore(tmp_path / "shard", DIM)
+    event = make_event(ALICE, "t1")
+    await store.upsert([event], [unit(0)])
+    await store.close()
+
+    reopened = EdgeMemoryStore(tmp_path / "shard", DIM)
+    assert await reopened.get(ALICE, event.id) == event
+    await reopened.close()
