@@ -29,7 +29,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy service memory persona bench
+	$(BIN)/mypy service memory persona bench eval
 
 bench: model
 	$(BIN)/python -m bench.turn_latency

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from redis.asyncio import Redis
@@ -122,6 +122,32 @@ class ConversationLog:
         raw = await self._redis.xrevrange(self._log_key(c), max=top, min="-", count=count) or []
         return [_entry(entry_id, fields) for entry_id, fields in reversed(raw)]
 
+    async def erase_player(self, tenant_id: str, player_id: str) -> int:
+        """Delete the player's logs, turn records and queued lines in this tenant, all personas."""
+        p, tag = self._prefix, f"{{{player_id}}}"
+        deleted = await _delete_matching(self._redis, f"{p}log:{tenant_id}:*:{tag}")
+        deleted += await _delete_matching(self._redis, f"{p}turn:{tenant_id}:*:{tag}:*")
+        # Lines still waiting for extraction would otherwise bring the facts back.
+        last = "-"
+        while True:
+            chunk: Any = await self._redis.xrange(
+                self.extraction_stream, min=last, max="+", count=500
+            )
+            if not chunk:
+                break
+            doomed = [
+                entry_id
+                for entry_id, fields in chunk
+                if _s(fields.get(b"tenant_id", fields.get("tenant_id", ""))) == tenant_id
+                and _s(fields.get(b"player_id", fields.get("player_id", ""))) == player_id
+            ]
+            if doomed:
+                deleted += await self._redis.xdel(self.extraction_stream, *doomed)
+            if len(chunk) < 500:
+                break
+            last = f"({_s(chunk[-1][0])}"
+        return deleted
+
     async def read(self, c: Conversation, limit: int, after: str | None = None) -> list[LogEntry]:
         """Entries oldest first, starting after entry id `after` (for paging forwards)."""
         low = f"({after}" if after else "-"
@@ -146,6 +172,13 @@ redis.call('HSET', KEYS[3], 'player_entry', id)
 redis.call('EXPIRE', KEYS[3], tonumber(ARGV[1]))
 return id
 """
+
+
+async def _delete_matching(redis: Redis, pattern: str) -> int:
+    deleted = 0
+    async for key in redis.scan_iter(match=pattern, count=500):
+        deleted += await redis.delete(key)
+    return deleted
 
 
 def _flat(fields: dict[str, str]) -> list[str]:

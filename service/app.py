@@ -13,12 +13,14 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from memory.log import ConversationLog
+from memory.wiring import Memory, build_memory, make_worker
 from service.bootstrap import bootstrap_dev_tenant
 from service.db import make_engine, make_sessionmaker, migrate
 from service.errors import install_error_handlers
 from service.llm import ChatModel
 from service.redis_embedded import EmbeddedRedis
 from service.routes import health, personas, turns, ws
+from service.routes import memory as memory_routes
 from service.runtime.server import VLLMServer
 from service.settings import Settings
 from service.turn import TurnService
@@ -37,6 +39,7 @@ class Services:
     conversation_log: ConversationLog
     model: ChatModel
     turns: TurnService
+    memory: Memory
 
 
 @asynccontextmanager
@@ -45,6 +48,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     embedded_redis: EmbeddedRedis | None = None
     vllm: VLLMServer | None = None
+    memory: Memory | None = None
+    stop_worker = asyncio.Event()
+    worker_task: asyncio.Task[None] | None = None
     try:
         if settings.redis_url is None:
             embedded_redis = EmbeddedRedis(settings.data_dir / "redis")
@@ -74,6 +80,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await conversation_log.ensure_extraction_group()
         except Exception as exc:  # Redis down at start: readiness reports it, turns answer 503.
             log.warning("redis.unavailable_at_start", error=str(exc))
+        memory = await build_memory(settings, base_url)
+        if settings.run_worker:
+            worker = make_worker(settings, redis, conversation_log, memory)
+            worker_task = asyncio.create_task(worker.run(stop_worker), name="extraction-worker")
         app.state.services = Services(
             settings=settings,
             redis=redis,
@@ -82,13 +92,21 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             conversation_log=conversation_log,
             model=model,
             turns=TurnService(settings, sessions, conversation_log, model),
+            memory=memory,
         )
         log.info("service.ready", llm=base_url, sql=engine.url.render_as_string())
         yield
+        stop_worker.set()
+        if worker_task is not None:
+            await worker_task
         await model.close()
         await redis.aclose()
         await engine.dispose()
     finally:
+        if worker_task is not None and not worker_task.done():
+            worker_task.cancel()
+        if memory is not None:
+            await memory.store.close()
         if vllm is not None:
             await asyncio.to_thread(vllm.stop)
         if embedded_redis is not None:
@@ -108,4 +126,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(personas.router)
     app.include_router(turns.router)
     app.include_router(ws.router)
+    app.include_router(memory_routes.router)
     return app

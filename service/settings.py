@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +54,21 @@ class Settings(BaseSettings):
     vllm_max_model_len: int = 2048
     vllm_start_timeout_s: float = 300.0
 
+    # Memory pool and extraction.
+    memory_store: Literal["edge", "qdrant"] = "edge"
+    qdrant_location: str = Field(
+        ":memory:", description="A Qdrant server URL, ':memory:' or a folder (qdrant store)."
+    )
+    qdrant_collection: str = "events"
+    embedding_base_url: str | None = Field(
+        None, description="An OpenAI-compatible /v1/embeddings server; unset: in-process MiniLM."
+    )
+    embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_dim: int = 384
+    extractor: Literal["classifier", "llm"] = "classifier"
+    run_worker: bool = Field(True, description="Run the extraction worker inside this process.")
+    worker_claim_idle_ms: int = 30_000
+
     # Turns.
     max_text_chars: int = 2000
     history_turns: int = 12
@@ -66,6 +82,10 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'npc.sqlite3'}"
+
+    @property
+    def memory_dir(self) -> Path:
+        return self.data_dir / "memory"
 
     @property
     def dev_api_key_file(self) -> Path:

@@ -143,7 +143,9 @@ async def test_erase_player_takes_every_persona_of_one_tenant_only(store: Memory
     assert await store.erase_player("t1", "alice") == 2
 
     assert await store.list_events(ALICE) == [] and await store.list_events(OTHER_PERSONA) == []
-    assert len(await store.list_events(OTHER_TENANT)) == 1 and len(await store.list_events(BOB)) == 1
+    assert (
+        len(await store.list_events(OTHER_TENANT)) == 1 and len(await store.list_events(BOB)) == 1
+    )
 
 
 async def test_list_is_oldest_first(store: MemoryStore) -> None:

@@ -15,7 +15,7 @@ from service.deps import ServicesDep
 
 router = APIRouter(tags=["health"])
 
-State = Literal["ok", "down", "not_configured"]
+State = Literal["ok", "down"]
 
 
 class Liveness(BaseModel):
@@ -56,18 +56,13 @@ async def readyz(services: ServicesDep) -> JSONResponse:
         async with services.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
-    redis, sql_state, llm = await asyncio.gather(
+    redis, sql_state, llm, memory = await asyncio.gather(
         _check(services.redis.ping()),
         _check(sql()),
         _check(services.model.ping(), timeout_s=5.0),
+        _check(services.memory.store.ping()),
     )
-    dependencies = {
-        "redis": redis,
-        "sql": sql_state,
-        "llm": llm,
-        # The memory pool arrives with the extraction issue.
-        "memory": Dependency(state="not_configured", detail="no memory pool in this build"),
-    }
+    dependencies = {"redis": redis, "sql": sql_state, "llm": llm, "memory": memory}
     ready = all(d.state != "down" for d in dependencies.values())
     body = Readiness(ready=ready, dependencies=dependencies)
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if ready else 503)

@@ -1,0 +1,213 @@
+"""Extractors: from one player line (and the lines before it) to candidate events.
+
+`ClassifierExtractor` is the default on the CPU: trained heads decide whether a sentence holds
+an event and of which types; the summary is cut from the player's own words (so it keeps their
+language); dates come from rules. `LLMExtractor` asks any OpenAI-compatible model for the same
+thing under an enforced JSON schema (the stack's larger GPU model); `make eval` compares them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
+from datetime import date as Date
+from typing import Any, Literal, Protocol
+
+import structlog
+from openai import AsyncOpenAI
+from pydantic import BaseModel, Field, ValidationError
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
+
+from memory.events import EVENT_TYPES
+from memory.extraction.classifier import Featurizer, Heads
+from memory.extraction.text import clean_summary, resolve_date, split_sentences
+
+log = structlog.get_logger(__name__)
+
+# How much a type matters by default; health and commitments are what a friend must not forget.
+DEFAULT_IMPORTANCE = {
+    "health": 8,
+    "commitment": 7,
+    "identity": 7,
+    "relationship": 6,
+    "plan": 6,
+    "emotion": 5,
+    "experience": 5,
+    "preference": 4,
+}
+_DATED_TYPES = {"plan", "commitment"}
+
+
+class HistoryLine(BaseModel):
+    role: Literal["player", "npc"]
+    text: str
+
+
+class ExtractionInput(BaseModel):
+    text: str
+    history: list[HistoryLine] = Field(default_factory=list)
+    at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    types: list[str] = Field(default_factory=lambda: list(EVENT_TYPES))
+
+
+class Candidate(BaseModel):
+    type: str
+    subject: str
+    summary: str
+    importance: int = Field(5, ge=1, le=10)
+    date: Date | None = None
+    confidence: float = 1.0
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """Plans end the day after their date; other types do not expire."""
+        if self.type != "plan" or self.date is None:
+            return None
+        return datetime.combine(self.date + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+class Extractor(Protocol):
+    name: str
+
+    async def extract(self, item: ExtractionInput) -> list[Candidate]: ...
+
+
+def _subject(kind: str, summary: str, slot: str) -> str:
+    if kind == "identity":
+        return slot
+    return " ".join(summary.lower().split())[:80]
+
+
+class ClassifierExtractor:
+    name = "classifier"
+
+    def __init__(self, featurizer: Featurizer, heads: Heads) -> None:
+        self._featurize = featurizer
+        self._heads = heads
+
+    def extract_sync(self, item: ExtractionInput) -> list[Candidate]:
+        sentences = split_sentences(item.text)
+        if not sentences:
+            return []
+        x = self._featurize(sentences)
+        has_event = self._heads.has_event(x)
+        type_p = self._heads.type_probabilities(x)
+        slots = self._heads.slots(x)
+        allowed = set(item.types)
+        candidates: list[Candidate] = []
+        for i, sentence in enumerate(sentences):
+            if has_event[i] < self._heads.event_threshold:
+                continue
+            summary = clean_summary(sentence)
+            ranked = sorted(range(len(EVENT_TYPES)), key=lambda t: -type_p[i, t])
+            # A sentence the filter passed holds at least its most likely type.
+            chosen = [t for t in ranked if type_p[i, t] >= self._heads.type_threshold] or ranked[:1]
+            for t in chosen:
+                kind = EVENT_TYPES[t]
+                if kind not in allowed:
+                    continue
+                when = resolve_date(sentence, item.at) if kind in _DATED_TYPES else None
+                candidates.append(
+                    Candidate(
+                        type=kind,
+                        subject=_subject(kind, summary, slots[i]),
+                        summary=summary,
+                        importance=DEFAULT_IMPORTANCE.get(kind, 5),
+                        date=when,
+                        confidence=round(float(type_p[i, t] * has_event[i]), 3),
+                    )
+                )
+        return candidates
+
+    async def extract(self, item: ExtractionInput) -> list[Candidate]:
+        return await asyncio.to_thread(self.extract_sync, item)
+
+
+class _LLMEvent(BaseModel):
+    type: str
+    summary: str = Field(min_length=1, max_length=160)
+    subject: str = Field(min_length=1, max_length=60)
+
+
+class _LLMEvents(BaseModel):
+    events: list[_LLMEvent] = Field(max_length=4)
+
+
+_SYSTEM = (
+    "You read one line a player said to a game character and list the facts it reveals about "
+    "the PLAYER. Types: identity (name, age, job, home...), preference (likes, dislikes), "
+    "health (conditions, allergies, diet, injuries, sleep), relationship (people and pets), "
+    "plan (intentions, scheduled things), experience (what happened to the player), emotion "
+    "(current feeling and cause), commitment (a promise between the player and the character). "
+    "Greetings, questions, small talk, jokes and hypotheticals reveal nothing: return no events. "
+    "Never take a fact from the character's lines. Write each summary in the player's language, "
+    "short, close to their words."
+)
+
+
+class LLMExtractor:
+    """The model through the OpenAI API with an enforced JSON schema, validated, retried."""
+
+    name = "llm"
+
+    def __init__(self, client: AsyncOpenAI, model: str, attempts: int = 2) -> None:
+        self._client = client
+        self._model = model
+        self._attempts = attempts
+
+    def _schema(self, types: Sequence[str]) -> dict[str, Any]:
+        event = {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string", "enum": list(types)},
+                "summary": {"type": "string", "maxLength": 160},
+                "subject": {"type": "string", "maxLength": 60},
+            },
+            "required": ["type", "summary", "subject"],
+        }
+        return {
+            "type": "object",
+            "properties": {"events": {"type": "array", "items": event, "maxItems": 4}},
+            "required": ["events"],
+        }
+
+    async def extract(self, item: ExtractionInput) -> list[Candidate]:
+        context = "\n".join(f"{h.role}: {h.text}" for h in item.history[-4:])
+        # The player's words go in the user message, quoted, never into the system prompt.
+        user = (
+            f"Earlier lines:\n{context}\n\n" if context else ""
+        ) + f"The player's new line (quoted): {json.dumps(item.text, ensure_ascii=False)}"
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type((ValidationError, json.JSONDecodeError)),
+            stop=stop_after_attempt(self._attempts),
+            reraise=True,
+        ):
+            with attempt:
+                response = await self._client.chat.completions.create(
+                    model=self._model,
+                    messages=[
+                        {"role": "system", "content": _SYSTEM},
+                        {"role": "user", "content": user},
+                    ],
+                    temperature=0.0,
+                    max_tokens=300,
+                    response_format={
+                        "type": "json_schema",
+                        "json_schema": {"name": "events", "schema": self._schema(item.types)},
+                    },
+                )
+                parsed = _LLMEvents.model_validate_json(response.choices[0].message.content or "")
+        allowed = set(item.types)
+        return [
+            Candidate(
+                type=e.type,
+                subject=e.subject.lower(),
+                summary=e.summary,
+                importance=DEFAULT_IMPORTANCE.get(e.type, 5),
+                date=resolve_date(item.text, item.at) if e.type in _DATED_TYPES else None,
+            )
+            for e in parsed.events
+            if e.type in allowed
+        ]

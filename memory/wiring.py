@@ -1,0 +1,88 @@
+"""Builds the memory side from settings: embedder, pool, extractor, resolver, worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from openai import AsyncOpenAI
+from redis.asyncio import Redis
+
+from memory.embedding import Embedder, OpenAIEmbedder, shared_minilm
+from memory.extraction.classifier import Featurizer, Heads
+from memory.extraction.extractor import ClassifierExtractor, Extractor, LLMExtractor
+from memory.extraction.resolver import Resolver
+from memory.log import ConversationLog
+from memory.store.edge import EdgeMemoryStore
+from memory.store.port import MemoryStore
+from memory.store.qdrant import QdrantMemoryStore
+from memory.worker import ExtractionWorker, WorkerConfig, default_consumer_name
+from service.settings import Settings
+
+
+@dataclass
+class Memory:
+    embedder: Embedder
+    store: MemoryStore
+    extractor: Extractor
+    resolver: Resolver
+
+
+@cache
+def _classifier_extractor() -> ClassifierExtractor:
+    return ClassifierExtractor(Featurizer(shared_minilm()), Heads.load())
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    if settings.embedding_base_url:
+        return OpenAIEmbedder(
+            settings.embedding_base_url, settings.embedding_model, settings.embedding_dim
+        )
+    return shared_minilm()
+
+
+async def make_store(settings: Settings, dim: int) -> MemoryStore:
+    if settings.memory_store == "qdrant":
+        return await QdrantMemoryStore.connect(
+            settings.qdrant_location, settings.qdrant_collection, dim
+        )
+    return EdgeMemoryStore(settings.memory_dir / "edge", dim)
+
+
+def make_extractor(settings: Settings, llm_base_url: str) -> Extractor:
+    if settings.extractor == "llm":
+        client = AsyncOpenAI(
+            base_url=llm_base_url, api_key=settings.llm_api_key.get_secret_value(), max_retries=1
+        )
+        return LLMExtractor(client, settings.llm_model)
+    return _classifier_extractor()
+
+
+async def build_memory(settings: Settings, llm_base_url: str) -> Memory:
+    embedder = make_embedder(settings)
+    store = await make_store(settings, embedder.dim)
+    return Memory(
+        embedder=embedder,
+        store=store,
+        extractor=make_extractor(settings, llm_base_url),
+        resolver=Resolver(store, embedder),
+    )
+
+
+def make_worker(
+    settings: Settings,
+    redis: Redis,
+    conversation_log: ConversationLog,
+    memory: Memory,
+    consumer: str | None = None,
+) -> ExtractionWorker:
+    return ExtractionWorker(
+        redis,
+        conversation_log,
+        memory.extractor,
+        memory.resolver,
+        WorkerConfig(
+            consumer=consumer or default_consumer_name(),
+            claim_idle_ms=settings.worker_claim_idle_ms,
+        ),
+    )

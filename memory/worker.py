@@ -1,0 +1,141 @@
+"""The extraction worker: a consumer in the `extractor` group on the turns stream.
+
+At-least-once: an entry is acknowledged only after its events are in the pool; entries a dead
+consumer left pending are claimed with XAUTOCLAIM. Event ids are deterministic, so an entry
+processed twice writes nothing twice. Runs inside the embedded process, or on its own:
+`python -m memory.worker` (several replicas share the group in the stack).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from memory.extraction.extractor import ExtractionInput, Extractor, HistoryLine
+from memory.extraction.resolver import Decision, Resolver
+from memory.log import EXTRACTION_GROUP, Conversation, ConversationLog
+
+log = structlog.get_logger(__name__)
+
+
+def default_consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+@dataclass
+class WorkerConfig:
+    consumer: str
+    batch_size: int = 64
+    block_ms: int = 500
+    claim_idle_ms: int = 30_000
+    history_lines: int = 4
+
+
+class ExtractionWorker:
+    def __init__(
+        self,
+        redis: Redis,
+        conversation_log: ConversationLog,
+        extractor: Extractor,
+        resolver: Resolver,
+        config: WorkerConfig,
+    ) -> None:
+        self._redis = redis
+        self._log = conversation_log
+        self._extractor = extractor
+        self._resolver = resolver
+        self._config = config
+        self._stream = conversation_log.extraction_stream
+
+    async def run(self, stop: asyncio.Event) -> None:
+        log.info("worker.started", consumer=self._config.consumer)
+        backoff = 0.5
+        group_ready = False
+        while not stop.is_set():
+            try:
+                if not group_ready:
+                    await self._log.ensure_extraction_group()
+                    group_ready = True
+                await self.poll_once()
+                backoff = 0.5
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                log.warning("worker.redis_unavailable", error=str(exc), retry_in_s=backoff)
+                await _sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, 15.0)
+            except Exception:
+                # Entries stay pending and are claimed again later; keep the loop alive.
+                log.exception("worker.poll_failed")
+                await _sleep_or_stop(stop, 1.0)
+        log.info("worker.stopped", consumer=self._config.consumer)
+
+    async def poll_once(self) -> int:
+        """Claim stale entries, read new ones, process them per player; return how many."""
+        claim: Any = await self._redis.xautoclaim(
+            self._stream,
+            EXTRACTION_GROUP,
+            self._config.consumer,
+            min_idle_time=self._config.claim_idle_ms,
+            start_id="0-0",
+            count=self._config.batch_size,
+        )
+        # Entries deleted from the stream come back with no fields: nothing to do for them.
+        entries: list[Any] = [e for e in claim[1] if e[1]]
+        if not entries:
+            read: Any = await self._redis.xreadgroup(
+                EXTRACTION_GROUP,
+                self._config.consumer,
+                {self._stream: ">"},
+                count=self._config.batch_size,
+                block=self._config.block_ms,
+            )
+            entries = [e for _, batch in read for e in batch]
+        by_player: dict[Conversation, list[tuple[str, dict[str, str]]]] = defaultdict(list)
+        for entry_id, raw in entries:
+            fields = {_s(k): _s(v) for k, v in raw.items()}
+            c = Conversation(fields["tenant_id"], fields["persona_id"], fields["player_id"])
+            by_player[c].append((_s(entry_id), fields))
+        for c, batch in by_player.items():
+            for _, fields in batch:
+                await self.process(c, fields)
+            await self._redis.xack(self._stream, EXTRACTION_GROUP, *[e for e, _ in batch])
+        return len(entries)
+
+    async def process(self, c: Conversation, fields: dict[str, str]) -> list[Decision]:
+        """Extract and resolve one player line; the pool holds the result when this returns."""
+        history = await self._log.recent(c, self._config.history_lines, before=fields["log_entry"])
+        at = datetime.fromisoformat(fields.get("at") or fields["created_at"])
+        item = ExtractionInput(
+            text=fields["text"],
+            history=[HistoryLine(role=h.role, text=h.text) for h in history],
+            at=at,
+        )
+        candidates = await self._extractor.extract(item)
+        decisions = await self._resolver.apply(c, fields["turn_id"], candidates, datetime.now(UTC))
+        log.info(
+            "worker.extracted",
+            tenant=c.tenant_id,
+            persona=c.persona_id,
+            turn_id=fields["turn_id"],
+            actions=[d.action for d in decisions],
+        )
+        return decisions
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+def _s(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -1,0 +1,176 @@
+"""The player's memory events: list, search, write, forget, erase; and extraction preview."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, Field
+
+from memory.events import EVENT_TYPES, Event, ScoredEvent
+from memory.extraction.extractor import Candidate, ExtractionInput, HistoryLine
+from service.deps import ID_PATTERN, ConversationDep, PersonasDep, PlayerId, ServicesDep, TenantDep
+from service.errors import InvalidInput, NotFound, Problem
+
+router = APIRouter(tags=["memory"])
+_SCOPED = "/v1/personas/{persona_id}/players/{player_id}"
+_ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"model": Problem, "description": "missing or invalid API key"},
+    404: {"model": Problem, "description": "no such persona or event"},
+    422: {"model": Problem, "description": "invalid input"},
+}
+
+
+class EventList(BaseModel):
+    items: list[Event]
+
+
+class SearchRequest(BaseModel):
+    query: str = Field(min_length=1, max_length=2000)
+    k: int = Field(5, ge=1, le=50)
+    include_superseded: bool = False
+
+
+class SearchResult(BaseModel):
+    items: list[ScoredEvent]
+
+
+class EventWrite(BaseModel):
+    """A fact from gameplay ("finished the harvest quest"), stored like an extracted event."""
+
+    type: str = Field(min_length=1, max_length=40, examples=["experience"])
+    summary: str = Field(min_length=1, max_length=500)
+    subject: str | None = Field(None, max_length=200)
+    importance: int = Field(5, ge=1, le=10)
+    expires_at: datetime | None = None
+
+
+class ExtractRequest(BaseModel):
+    persona_id: str | None = Field(None, pattern=ID_PATTERN)
+    text: str = Field(min_length=1, max_length=2000)
+    history: list[HistoryLine] = Field(default_factory=list, max_length=20)
+    at: datetime | None = None
+
+
+class ExtractResult(BaseModel):
+    events: list[Candidate]
+    extractor: str
+
+
+class Erased(BaseModel):
+    player_id: str
+    events_deleted: int
+    log_keys_deleted: int
+
+
+@router.get(
+    f"{_SCOPED}/events",
+    response_model=EventList,
+    summary="The player's memory events",
+    responses=_ERRORS,
+)
+async def list_events(
+    c: ConversationDep,
+    services: ServicesDep,
+    personas: PersonasDep,
+    type: Annotated[str | None, Query(description="Only this type.")] = None,
+    include_superseded: bool = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> EventList:
+    await personas.get(c.persona_id)
+    events = await services.memory.store.list_events(
+        c, types=[type] if type else None, include_superseded=include_superseded, limit=limit
+    )
+    return EventList(items=events)
+
+
+@router.post(
+    f"{_SCOPED}/events:search",
+    response_model=SearchResult,
+    summary="Events nearest in meaning to a query",
+    responses=_ERRORS,
+)
+async def search_events(
+    body: SearchRequest, c: ConversationDep, services: ServicesDep, personas: PersonasDep
+) -> SearchResult:
+    await personas.get(c.persona_id)
+    [vector] = await services.memory.embedder.embed([body.query])
+    found = await services.memory.store.search(
+        c, vector, body.k, include_superseded=body.include_superseded
+    )
+    return SearchResult(items=found)
+
+
+@router.post(
+    f"{_SCOPED}/events",
+    response_model=Event,
+    status_code=status.HTTP_201_CREATED,
+    summary="Write a fact directly",
+    responses=_ERRORS,
+)
+async def write_event(
+    body: EventWrite, c: ConversationDep, services: ServicesDep, personas: PersonasDep
+) -> Event:
+    await personas.get(c.persona_id)
+    if body.type not in EVENT_TYPES:
+        raise InvalidInput(f"type must be one of {', '.join(EVENT_TYPES)}")
+    now = datetime.now(UTC)
+    event = Event(
+        id=str(uuid.uuid4()),
+        tenant_id=c.tenant_id,
+        persona_id=c.persona_id,
+        player_id=c.player_id,
+        type=body.type,
+        subject=body.subject or " ".join(body.summary.lower().split())[:80],
+        summary=body.summary,
+        importance=body.importance,
+        expires_at=body.expires_at,
+        valid_from=now,
+        created_at=now,
+        source_turns=["api"],
+    )
+    [vector] = await services.memory.embedder.embed([event.summary])
+    await services.memory.store.upsert([event], [vector])
+    return event
+
+
+@router.delete(
+    f"{_SCOPED}/events/{{event_id}}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Forget one event",
+    responses=_ERRORS,
+)
+async def delete_event(event_id: str, c: ConversationDep, services: ServicesDep) -> Response:
+    if not await services.memory.store.delete(c, event_id):
+        raise NotFound(f"event {event_id!r} does not exist")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete(
+    "/v1/players/{player_id}",
+    response_model=Erased,
+    summary="Erase everything about a player in this tenant",
+    responses=_ERRORS,
+)
+async def erase_player(player_id: PlayerId, tenant_id: TenantDep, services: ServicesDep) -> Erased:
+    log_keys = await services.conversation_log.erase_player(tenant_id, player_id)
+    events = await services.memory.store.erase_player(tenant_id, player_id)
+    return Erased(player_id=player_id, events_deleted=events, log_keys_deleted=log_keys)
+
+
+@router.post(
+    "/v1/events:extract",
+    response_model=ExtractResult,
+    summary="What extraction would produce for a line; nothing is written",
+    responses=_ERRORS,
+)
+async def extract_preview(
+    body: ExtractRequest, tenant_id: TenantDep, services: ServicesDep, personas: PersonasDep
+) -> ExtractResult:
+    if body.persona_id:
+        await personas.get(body.persona_id)
+    extractor = services.memory.extractor
+    item = ExtractionInput(text=body.text, history=body.history, at=body.at or datetime.now(UTC))
+    return ExtractResult(events=await extractor.extract(item), extractor=extractor.name)
