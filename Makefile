@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install model run test test-fast lint bench clean
+.PHONY: install model run test test-fast lint bench eval eval-llm train-extractor clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,17 @@ lint: install
 
 bench: model
 	$(BIN)/python -m bench.turn_latency
+
+# The extraction heads (memory/extraction/artefacts/heads.npz, shipped) from tests/data, ~20 s.
+train-extractor: install
+	$(BIN)/python -m memory.extraction.train
+
+# Extraction quality on the dev set; eval-llm adds the prompt-only model baseline (starts vLLM).
+eval: install
+	$(BIN)/python -m eval.extraction
+
+eval-llm: model
+	$(BIN)/python -m eval.extraction --llm
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -82,7 +82,7 @@ def make_worker(
         memory.extractor,
         memory.resolver,
         WorkerConfig(
-            consumer=consumer or default_consumer_name(),
+            consumer=consumer or settings.worker_consumer or default_consumer_name(),
             claim_idle_ms=settings.worker_claim_idle_ms,
         ),
     )

@@ -139,3 +139,44 @@ async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
 
 def _s(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+async def _serve(stop: asyncio.Event) -> None:
+    from memory.wiring import build_memory, make_worker
+    from service.settings import Settings
+
+    settings = Settings()
+    if settings.redis_url is None:
+        raise SystemExit("set NPC_REDIS_URL: a stand-alone worker joins a shared Redis")
+    redis = Redis.from_url(settings.redis_url)
+    conversation_log = ConversationLog(
+        redis, settings.redis_prefix, settings.turn_result_ttl_s, settings.turn_lock_ttl_s
+    )
+    memory = await build_memory(settings, settings.llm_base_url or "http://127.0.0.1:8000/v1")
+    try:
+        await make_worker(settings, redis, conversation_log, memory).run(stop)
+    finally:
+        await memory.store.close()
+        await redis.aclose()
+
+
+def main() -> None:
+    """`python -m memory.worker`: one consumer of the extraction group, until SIGTERM/SIGINT."""
+    import signal
+
+    from service.logging import configure_logging
+
+    configure_logging(os.environ.get("NPC_LOG_LEVEL", "info"))
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await _serve(stop)
+
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()

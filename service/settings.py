@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     extractor: Literal["classifier", "llm"] = "classifier"
     run_worker: bool = Field(True, description="Run the extraction worker inside this process.")
     worker_claim_idle_ms: int = 30_000
+    worker_consumer: str | None = Field(None, description="Consumer name; default host-pid.")
 
     # Turns.
     max_text_chars: int = 2000

@@ -1,0 +1,200 @@
+"""The memory endpoints, with the in-process worker extracting from real turns.
+
+The model is down in these tests: extraction needs no reply, and a player line is logged
+(and queued for extraction) even when the reply fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from service.db import make_engine, make_sessionmaker
+from service.tenancy import ensure_tenant, new_api_key, register_key
+from tests.conftest import Api
+
+
+def say(api: Api, text: str, player: str = "p1", turn_id: str | None = None) -> None:
+    body: dict[str, Any] = {"text": text} | ({"turn_id": turn_id} if turn_id else {})
+    response = api.client.post(api.turns_url(player=player), json=body, headers=api.auth)
+    assert response.status_code == 503  # no model here; the line is logged all the same
+
+
+def events_url(api: Api, player: str = "p1") -> str:
+    return f"/v1/personas/innkeeper/players/{player}/events"
+
+
+def wait_for(
+    api: Api,
+    check: Callable[[list[dict[str, Any]]], bool],
+    player: str = "p1",
+    include_superseded: bool = False,
+    timeout_s: float = 15.0,
+) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        items: list[dict[str, Any]] = api.client.get(
+            events_url(api, player),
+            headers=api.auth,
+            params={"include_superseded": include_superseded},
+        ).json()["items"]
+        if check(items) or time.monotonic() > deadline:
+            return items
+        time.sleep(0.1)
+
+
+def test_a_health_line_becomes_a_health_event_in_the_players_words(api: Api) -> None:
+    say(api, "I have a sensitive stomach, spicy food wrecks me")
+
+    events = wait_for(api, lambda items: any(e["type"] == "health" for e in items))
+
+    health = [e for e in events if e["type"] == "health"]
+    assert health, events
+    assert "sensitive stomach" in health[0]["summary"]
+    assert health[0]["source_turns"] and health[0]["valid_to"] is None
+
+
+def test_moving_supersedes_the_old_home_and_keeps_it(api: Api) -> None:
+    say(api, "I live in Chengdu", turn_id="home-1")
+    wait_for(api, lambda items: any("Chengdu" in e["summary"] for e in items))
+    say(api, "I just moved to Berlin", turn_id="home-2")
+
+    current = wait_for(api, lambda items: any("Berlin" in e["summary"] for e in items))
+    homes = [e for e in current if e["type"] == "identity" and e["subject"] == "home"]
+    assert [e["summary"] for e in homes] == ["I just moved to Berlin"]
+
+    everything = wait_for(api, lambda items: True, include_superseded=True)
+    chengdu = [e for e in everything if "Chengdu" in e["summary"]]
+    assert len(chengdu) == 1, everything  # kept once, never duplicated
+    assert chengdu[0]["valid_to"] is not None
+    assert chengdu[0]["superseded_by"] == homes[0]["id"]
+
+
+def test_saying_the_same_thing_again_merges_instead_of_duplicating(api: Api) -> None:
+    say(api, "I'm allergic to peanuts", turn_id="a1")
+    first = wait_for(api, lambda items: len(items) > 0)
+    say(api, "I'm allergic to peanuts", turn_id="a2")
+    merged = wait_for(api, lambda items: any(len(e["source_turns"]) == 2 for e in items))
+
+    assert len(merged) == len(first)
+    peanut = next(e for e in merged if "peanuts" in e["summary"])
+    assert peanut["source_turns"] == ["a1", "a2"]
+    assert (
+        peanut["importance"]
+        == next(e for e in first if "peanuts" in e["summary"])["importance"] + 1
+    )
+
+
+def test_greetings_and_questions_produce_nothing(api: Api) -> None:
+    say(api, "Hello there!")
+    say(api, "What do you have on the menu tonight?")
+    say(api, "I have a dog named Biscuit", turn_id="marker")
+    # The marker line is extracted after the first two: once it is in, they were processed.
+    events = wait_for(api, lambda items: len(items) > 0)
+    assert {e["source_turns"][0] for e in events} == {"marker"}
+
+
+def test_search_finds_the_event_by_meaning(api: Api) -> None:
+    say(api, "I have a sensitive stomach, spicy food wrecks me")
+    wait_for(api, lambda items: len(items) > 0)
+
+    found = api.client.post(
+        events_url(api) + ":search",
+        json={"query": "my belly hurts after chili", "k": 3},
+        headers=api.auth,
+    ).json()["items"]
+
+    assert "stomach" in found[0]["event"]["summary"]
+    assert 0 < found[0]["score"] <= 1
+
+
+def test_write_list_filter_and_delete_a_fact(api: Api) -> None:
+    written = api.client.post(
+        events_url(api),
+        json={"type": "experience", "summary": "finished the harvest quest"},
+        headers=api.auth,
+    )
+    assert written.status_code == 201
+    event = written.json()
+
+    assert api.client.get(events_url(api), params={"type": "experience"}, headers=api.auth).json()[
+        "items"
+    ] == [event]
+    assert (
+        api.client.get(events_url(api), params={"type": "health"}, headers=api.auth).json()["items"]
+        == []
+    )
+
+    url = f"{events_url(api)}/{event['id']}"
+    assert api.client.delete(url, headers=api.auth).status_code == 204
+    assert api.client.delete(url, headers=api.auth).status_code == 404
+    assert api.client.get(events_url(api), headers=api.auth).json()["items"] == []
+
+
+def test_writing_an_unknown_type_is_422(api: Api) -> None:
+    response = api.client.post(
+        events_url(api), json={"type": "horoscope", "summary": "x"}, headers=api.auth
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_input"
+
+
+def test_extract_preview_writes_nothing(api: Api) -> None:
+    preview = api.client.post(
+        "/v1/events:extract",
+        json={"text": "I can't stand cilantro", "persona_id": "innkeeper"},
+        headers=api.auth,
+    )
+    assert preview.status_code == 200
+    assert [e["type"] for e in preview.json()["events"]] == ["preference"]
+    assert preview.json()["extractor"] == "classifier"
+
+    empty = api.client.post("/v1/events:extract", json={"text": "hi!"}, headers=api.auth)
+    assert empty.json()["events"] == []
+    assert api.client.get(events_url(api), headers=api.auth).json()["items"] == []
+
+
+def _other_tenant_key(api: Api) -> str:
+    key = new_api_key()
+
+    async def add() -> None:
+        engine = make_engine(api.settings.resolved_database_url, api.settings.database_schema)
+        async with make_sessionmaker(engine)() as session, session.begin():
+            await ensure_tenant(session, "other", "Other")
+            await register_key(session, "other", key)
+        await engine.dispose()
+
+    asyncio.run(add())
+    return key
+
+
+def test_erasing_a_player_removes_log_and_memory_of_that_player_only(api: Api) -> None:
+    say(api, "I have asthma", player="gone")
+    say(api, "I have asthma", player="stays")
+    wait_for(api, lambda items: len(items) > 0, player="gone")
+    wait_for(api, lambda items: len(items) > 0, player="stays")
+    other = {"Authorization": f"Bearer {_other_tenant_key(api)}"}
+    # Another tenant erasing the same player id touches nothing of ours.
+    assert api.client.delete("/v1/players/gone", headers=other).json()["events_deleted"] == 0
+
+    erased = api.client.delete("/v1/players/gone", headers=api.auth)
+
+    assert erased.status_code == 200
+    assert erased.json()["events_deleted"] >= 1
+    assert api.client.get(events_url(api, "gone"), headers=api.auth).json()["items"] == []
+    assert api.client.get(api.turns_url(player="gone"), headers=api.auth).json()["items"] == []
+    assert api.client.get(events_url(api, "stays"), headers=api.auth).json()["items"]
+    assert api.client.get(api.turns_url(player="stays"), headers=api.auth).json()["items"]
+
+
+def test_another_tenant_cannot_read_or_delete_events(api: Api) -> None:
+    event = api.client.post(
+        events_url(api), json={"type": "health", "summary": "has asthma"}, headers=api.auth
+    ).json()
+    other = {"Authorization": f"Bearer {_other_tenant_key(api)}"}
+
+    assert api.client.get(events_url(api), headers=other).status_code == 404  # no such persona
+    assert api.client.delete(f"{events_url(api)}/{event['id']}", headers=other).status_code == 404
+    assert api.client.get(events_url(api), headers=api.auth).json()["items"] == [event]
