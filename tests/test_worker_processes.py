@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 
 from memory.embedding import shared_minilm
 from memory.extraction.extractor import ExtractionInput
-from memory.log import EXTRACTION_GROUP, Conversation, ConversationLog
+from memory.log import Conversation, ConversationLog
 from memory.store.edge import EdgeMemoryStore
 from memory.wiring import _classifier_extractor
 from tests.conftest import REDIS_SERVER_URL, RedisTarget
