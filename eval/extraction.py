@@ -64,6 +64,13 @@ def score(lines: list[dict[str, Any]], predicted: list[set[str]]) -> dict[str, A
             no_event_total += 1
             no_event_right += not types
     per_type = {t: _f1(c["tp"], c["fp"], c["fn"]) for t, c in counts.items()}
+    tags: dict[str, Counter[str]] = {}
+    for line, types in zip(lines, predicted, strict=True):
+        gold = {e["type"] for e in line["events"]}
+        for tag in line.get("tags", []):
+            tags.setdefault(tag, Counter())["right" if types == gold else "wrong"] += 1
+    event_lines = [bool(line["events"]) for line in lines]
+    skipped = [not types for types in predicted]
     total = sum(counts.values(), Counter())
     return {
         "overall": _f1(total["tp"], total["fp"], total["fn"]),
@@ -71,7 +78,19 @@ def score(lines: list[dict[str, Any]], predicted: list[set[str]]) -> dict[str, A
         "per_type": per_type,
         "per_language": {k: _f1(c["tp"], c["fp"], c["fn"]) for k, c in sorted(by_lang.items())},
         "no_event_lines_right": f"{no_event_right}/{no_event_total}",
-        "lines_skipped_without_event": sum(1 for types in predicted if not types),
+        # The first pass: lines it lets through with no event cost nothing more; lines it
+        # drops that did hold an event are what it misses.
+        "first_pass": {
+            "lines_skipped": sum(skipped),
+            "skipped_share": round(sum(skipped) / len(lines), 3),
+            "event_lines_missed": sum(
+                1 for e, s in zip(event_lines, skipped, strict=True) if e and s
+            ),
+            "event_lines": sum(event_lines),
+        },
+        "exact_type_set_by_tag": {
+            tag: f"{c['right']}/{c['right'] + c['wrong']}" for tag, c in sorted(tags.items())
+        },
     }
 
 
@@ -150,10 +169,11 @@ def _run_llm(lines: list[dict[str, Any]], console: Console) -> dict[str, Any]:
             AsyncOpenAI(base_url=base_url, api_key="EMPTY"), settings.llm_model
         )
         predicted, ms = asyncio.run(run_extractor(extractor, lines, console))
+        failures = extractor.failures
     finally:
         if server is not None:
             server.stop()
-    return score(lines, predicted) | {"ms_per_line": round(ms, 1)}
+    return score(lines, predicted) | {"ms_per_line": round(ms, 1), "invalid_outputs": failures}
 
 
 if __name__ == "__main__":

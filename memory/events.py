@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date as Date
 from datetime import datetime
 from typing import Literal
 
@@ -53,6 +54,10 @@ class Event(BaseModel):
     )
     summary: str = Field(min_length=1, max_length=500, description="In the player's language.")
     importance: int = Field(5, ge=1, le=10)
+    weight: float | None = Field(
+        None, description="Importance after decay by age (the worker's periodic job)."
+    )
+    date: Date | None = Field(None, description="The day a plan or commitment is for.")
     valid_from: datetime = Field(default_factory=utcnow)
     valid_to: datetime | None = None
     superseded_by: str | None = None

@@ -81,8 +81,11 @@ def make_worker(
         conversation_log,
         memory.extractor,
         memory.resolver,
+        memory.store,
         WorkerConfig(
             consumer=consumer or settings.worker_consumer or default_consumer_name(),
             claim_idle_ms=settings.worker_claim_idle_ms,
+            maintenance_interval_s=settings.decay_interval_s,
+            half_lives=settings.decay_half_lives_days,
         ),
     )

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,9 +23,11 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from memory.decay import MaintenanceReport, run_maintenance
 from memory.extraction.extractor import ExtractionInput, Extractor, HistoryLine
 from memory.extraction.resolver import Decision, Resolver
 from memory.log import EXTRACTION_GROUP, Conversation, ConversationLog
+from memory.store.port import MemoryStore
 
 log = structlog.get_logger(__name__)
 
@@ -40,6 +43,8 @@ class WorkerConfig:
     block_ms: int = 500
     claim_idle_ms: int = 30_000
     history_lines: int = 4
+    maintenance_interval_s: float = 3600.0
+    half_lives: dict[str, float | None] | None = None
 
 
 class ExtractionWorker:
@@ -49,8 +54,11 @@ class ExtractionWorker:
         conversation_log: ConversationLog,
         extractor: Extractor,
         resolver: Resolver,
+        store: MemoryStore,
         config: WorkerConfig,
     ) -> None:
+        self._store = store
+        self._next_maintenance = 0.0
         self._redis = redis
         self._log = conversation_log
         self._extractor = extractor
@@ -68,6 +76,7 @@ class ExtractionWorker:
                     await self._log.ensure_extraction_group()
                     group_ready = True
                 await self.poll_once()
+                await self.maintain_if_due()
                 backoff = 0.5
             except (RedisConnectionError, RedisTimeoutError) as exc:
                 log.warning("worker.redis_unavailable", error=str(exc), retry_in_s=backoff)
@@ -110,6 +119,18 @@ class ExtractionWorker:
                 await self.process(c, fields)
             await self._redis.xack(self._stream, EXTRACTION_GROUP, *[e for e, _ in batch])
         return len(entries)
+
+    async def maintain_if_due(self) -> MaintenanceReport | None:
+        """Expire and decay, at most once per interval across all workers of the group."""
+        now = time.monotonic()
+        if now < self._next_maintenance:
+            return None
+        self._next_maintenance = now + self._config.maintenance_interval_s
+        interval_ms = max(1, int(self._config.maintenance_interval_s * 1000))
+        lock = f"{self._stream}:maintenance"
+        if not await self._redis.set(lock, self._config.consumer, nx=True, px=interval_ms):
+            return None
+        return await run_maintenance(self._store, datetime.now(UTC), self._config.half_lives)
 
     async def process(self, c: Conversation, fields: dict[str, str]) -> list[Decision]:
         """Extract and resolve one player line; the pool holds the result when this returns."""

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from memory.decay import DEFAULT_HALF_LIVES
+
 
 def _default_cache_dir() -> Path:
     # Outside the checkout, so a second clone (CI's, a user's) reuses the 3.5 GB vLLM env.
@@ -68,6 +70,11 @@ class Settings(BaseSettings):
     extractor: Literal["classifier", "llm"] = "classifier"
     run_worker: bool = Field(True, description="Run the extraction worker inside this process.")
     worker_claim_idle_ms: int = 30_000
+    decay_interval_s: int = Field(3600, description="How often the worker expires and decays.")
+    decay_half_lives_days: dict[str, float | None] = Field(
+        default_factory=lambda: dict(DEFAULT_HALF_LIVES),
+        description="Half-life per type in days; null never decays (JSON in the env var).",
+    )
     worker_consumer: str | None = Field(None, description="Consumer name; default host-pid.")
 
     # Turns.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from memory.decay import run_maintenance
 from memory.events import Event, event_id
 from memory.log import Conversation
 from memory.store.edge import EdgeMemoryStore
@@ -164,3 +165,46 @@ async def test_edge_shard_survives_reopening(tmp_path: Path) -> None:
     reopened = EdgeMemoryStore(tmp_path / "shard", DIM)
     assert await reopened.get(ALICE, event.id) == event
     await reopened.close()
+
+
+async def test_scan_current_pages_through_every_tenant(store: MemoryStore) -> None:
+    events = [make_event(c, f"t{i}") for i, c in enumerate([ALICE, BOB, OTHER_TENANT] * 3)]
+    await store.upsert(events, [unit(i % DIM) for i in range(len(events))])
+    superseded = events[0]
+    await store.patch(ALICE, superseded.id, {"valid_to": datetime.now(UTC), "superseded_by": "x"})
+
+    seen: list[str] = []
+    offset = None
+    while True:
+        page, offset = await store.scan_current(offset, limit=2)
+        seen.extend(e.id for e in page)
+        if offset is None:
+            break
+    assert sorted(seen) == sorted(e.id for e in events[1:])
+
+
+async def test_maintenance_expires_past_plans_and_decays_by_type(store: MemoryStore) -> None:
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    week_ago = datetime(2026, 11, 18, tzinfo=UTC)
+    plan = make_event(ALICE, "t1", kind="plan", summary="Mia visits on Friday").model_copy(
+        update={"expires_at": datetime(2026, 11, 21, tzinfo=UTC), "valid_from": week_ago}
+    )
+    health = make_event(ALICE, "t2", kind="health").model_copy(
+        update={"importance": 8, "valid_from": datetime(2024, 1, 1, tzinfo=UTC)}
+    )
+    emotion = make_event(ALICE, "t3", kind="emotion").model_copy(
+        update={"importance": 6, "valid_from": week_ago}
+    )
+    await store.upsert([plan, health, emotion], [unit(0), unit(1), unit(2)])
+
+    report = await run_maintenance(store, now)
+
+    assert (report.expired, report.scanned) == (1, 3)
+    current = {e.type: e for e in await store.list_events(ALICE)}
+    assert set(current) == {"health", "emotion"}
+    assert current["health"].weight == 8.0  # health never fades
+    assert current["emotion"].weight == pytest.approx(3.0, abs=0.01)  # one 7-day half-life
+    [expired] = [
+        e for e in await store.list_events(ALICE, include_superseded=True) if e.type == "plan"
+    ]
+    assert expired.valid_to == plan.expires_at and expired.superseded_by is None

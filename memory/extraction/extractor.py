@@ -80,6 +80,24 @@ def _subject(kind: str, summary: str, slot: str) -> str:
     return " ".join(summary.lower().split())[:80]
 
 
+_SHORT_REPLY_WORDS = 8
+_SHORT_REPLY_CHARS = 24  # for scripts written without spaces
+
+
+def question_answered(item: ExtractionInput) -> str | None:
+    """The NPC's question when the player's line is a short reply to it, else None."""
+    if not item.history or item.history[-1].role != "npc":
+        return None
+    last = item.history[-1].text.strip()
+    if not last.endswith(("?", "？")):
+        return None
+    text = item.text.strip()
+    short = (
+        len(text.split()) <= _SHORT_REPLY_WORDS if " " in text else len(text) <= _SHORT_REPLY_CHARS
+    )
+    return last if short else None
+
+
 class ClassifierExtractor:
     name = "classifier"
 
@@ -91,7 +109,11 @@ class ClassifierExtractor:
         sentences = split_sentences(item.text)
         if not sentences:
             return []
-        x = self._featurize(sentences)
+        question = question_answered(item)
+        # "yep, that's Biscuit" means nothing alone; read with the NPC's question before it,
+        # it says the player has a dog. The summary stays the player's own words.
+        features_of = [f"{question} {s}" for s in sentences] if question else sentences
+        x = self._featurize(features_of)
         has_event = self._heads.has_event(x)
         type_p = self._heads.type_probabilities(x)
         slots = self._heads.slots(x)
@@ -156,6 +178,7 @@ class LLMExtractor:
         self._client = client
         self._model = model
         self._attempts = attempts
+        self.failures = 0  # lines whose output never validated; the eval reports it
 
     def _schema(self, types: Sequence[str]) -> dict[str, Any]:
         event = {
@@ -179,26 +202,13 @@ class LLMExtractor:
         user = (
             f"Earlier lines:\n{context}\n\n" if context else ""
         ) + f"The player's new line (quoted): {json.dumps(item.text, ensure_ascii=False)}"
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type((ValidationError, json.JSONDecodeError)),
-            stop=stop_after_attempt(self._attempts),
-            reraise=True,
-        ):
-            with attempt:
-                response = await self._client.chat.completions.create(
-                    model=self._model,
-                    messages=[
-                        {"role": "system", "content": _SYSTEM},
-                        {"role": "user", "content": user},
-                    ],
-                    temperature=0.0,
-                    max_tokens=300,
-                    response_format={
-                        "type": "json_schema",
-                        "json_schema": {"name": "events", "schema": self._schema(item.types)},
-                    },
-                )
-                parsed = _LLMEvents.model_validate_json(response.choices[0].message.content or "")
+        try:
+            parsed = await self._ask(user, item.types)
+        except (ValidationError, json.JSONDecodeError):
+            # Output cut off at max_tokens on every attempt: the line yields nothing.
+            self.failures += 1
+            log.warning("extractor.llm_invalid_output", chars=len(item.text))
+            return []
         allowed = set(item.types)
         return [
             Candidate(
@@ -211,3 +221,27 @@ class LLMExtractor:
             for e in parsed.events
             if e.type in allowed
         ]
+
+    async def _ask(self, user: str, types: Sequence[str]) -> _LLMEvents:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type((ValidationError, json.JSONDecodeError)),
+            stop=stop_after_attempt(self._attempts),
+            reraise=True,
+        ):
+            with attempt:
+                response = await self._client.chat.completions.create(
+                    model=self._model,
+                    messages=[
+                        {"role": "system", "content": _SYSTEM},
+                        {"role": "user", "content": user},
+                    ],
+                    # Greedy decoding again would only repeat the same cut-off output.
+                    temperature=0.0 if attempt.retry_state.attempt_number == 1 else 0.7,
+                    max_tokens=400,
+                    response_format={
+                        "type": "json_schema",
+                        "json_schema": {"name": "events", "schema": self._schema(types)},
+                    },
+                )
+                return _LLMEvents.model_validate_json(response.choices[0].message.content or "")
+        raise AssertionError("unreachable: tenacity re-raises the last error")

@@ -22,13 +22,31 @@ from sklearn.model_selection import KFold
 from memory.embedding import SentenceTransformerEmbedder
 from memory.events import EVENT_TYPES, IDENTITY_SLOTS
 from memory.extraction.classifier import ARTEFACT, Featurizer, Heads
+from memory.extraction.extractor import ExtractionInput, HistoryLine, question_answered
 
-DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "extraction_train.jsonl"
+_DATA_DIR = Path(__file__).resolve().parents[2] / "tests" / "data"
+# Plain lines, and short replies to an NPC's question (read together with the question).
+DATA = (_DATA_DIR / "extraction_train.jsonl", _DATA_DIR / "extraction_train_context.jsonl")
 SEED = 7
 
 
-def load_lines(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+def load_lines(paths: list[Path]) -> list[dict[str, Any]]:
+    return [
+        json.loads(line)
+        for path in paths
+        if path.exists()
+        for line in path.read_text().splitlines()
+        if line.strip()
+    ]
+
+
+def feature_text(line: dict[str, Any]) -> str:
+    """What the extractor embeds for this line: the same rule at training and at serving."""
+    item = ExtractionInput(
+        text=line["text"], history=[HistoryLine(**h) for h in line.get("history", [])]
+    )
+    question = question_answered(item)
+    return f"{question} {item.text}" if question else item.text
 
 
 def _labels(lines: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
@@ -111,7 +129,7 @@ def cross_validate(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--data", type=Path, nargs="+", default=list(DATA))
     parser.add_argument("--out", type=Path, default=ARTEFACT)
     args = parser.parse_args()
     console = Console()
@@ -119,7 +137,7 @@ def main() -> None:
     lines = load_lines(args.data)
     with console.status(f"embedding {len(lines)} lines"):
         featurize = Featurizer(SentenceTransformerEmbedder())
-        x = featurize([line["text"] for line in lines])
+        x = featurize([feature_text(line) for line in lines])
     has_event, types = _labels(lines)
     best_c, best = 1.0, {"type_micro_f1": -1.0}
     for c in (2.0, 8.0, 32.0, 128.0):
@@ -132,7 +150,11 @@ def main() -> None:
             best_c, best = c, scores
     rows, slots = _slot_rows(lines)
     heads = fit(x, has_event, types, rows, slots, best_c)
-    data_hash = hashlib.sha256(args.data.read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for path in args.data:
+        if path.exists():
+            digest.update(path.read_bytes())
+    data_hash = digest.hexdigest()[:16]
     heads.save(args.out, c=best_c, lines=len(lines), data_sha256=data_hash, **best)
     seconds = time.monotonic() - started
     console.print(f"[green]✓[/] wrote {args.out} (C={best_c}) in {seconds:.1f} s")

@@ -145,6 +145,19 @@ class EdgeMemoryStore:
         await self._run(self._shard.update, qe.UpdateOperation.delete_points_by_filter(selector))
         return int(count)
 
+    async def scan_current(
+        self, offset: str | None = None, limit: int = 500
+    ) -> tuple[list[Event], str | None]:
+        request = qe.ScrollRequest(
+            offset=offset,
+            limit=limit,
+            with_payload=True,
+            filter=qe.Filter(must=[_match("status", "current")]),
+        )
+        records, next_offset = await self._run(self._shard.scroll, request)
+        events = [from_payload(dict(r.payload or {})) for r in records]
+        return events, None if next_offset is None else str(next_offset)
+
     async def ping(self) -> None:
         await self._run(self._shard.info)
 

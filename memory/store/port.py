@@ -18,7 +18,7 @@ def to_payload(event: Event) -> dict[str, Any]:
     payload = event.model_dump(mode="json")
     # A keyword, so "current only" is a cheap indexed match rather than an is-null test
     # (qdrant-edge 0.9 does not match booleans in filters).
-    payload["status"] = _status(event.valid_to)
+    payload["status"] = _status(event.valid_to, event.superseded_by)
     return payload
 
 
@@ -26,8 +26,11 @@ def from_payload(payload: dict[str, Any]) -> Event:
     return Event.model_validate({k: v for k, v in payload.items() if k != "status"})
 
 
-def _status(valid_to: object) -> str:
-    return "current" if valid_to is None else "superseded"
+def _status(valid_to: object, superseded_by: object) -> str:
+    """current; superseded (a newer fact replaced it); expired (a plan whose date passed)."""
+    if valid_to is None:
+        return "current"
+    return "superseded" if superseded_by else "expired"
 
 
 class MemoryStore(Protocol):
@@ -65,6 +68,11 @@ class MemoryStore(Protocol):
     async def erase_player(self, tenant_id: str, player_id: str) -> int:
         """Delete everything about a player in a tenant, across personas; returns the count."""
 
+    async def scan_current(
+        self, offset: str | None = None, limit: int = 500
+    ) -> tuple[list[Event], str | None]:
+        """Every current event of every tenant, a page at a time (for maintenance jobs)."""
+
     async def ping(self) -> None: ...
 
     async def close(self) -> None: ...
@@ -74,5 +82,5 @@ def patch_payload(fields: dict[str, Any]) -> dict[str, Any]:
     """JSON-ready payload fields for a patch, keeping `status` in step with `valid_to`."""
     payload = Event.model_construct(**fields).model_dump(mode="json", include=set(fields))
     if "valid_to" in fields:
-        payload["status"] = _status(fields["valid_to"])
+        payload["status"] = _status(fields["valid_to"], fields.get("superseded_by"))
     return payload

@@ -149,6 +149,19 @@ class QdrantMemoryStore:
         await self._client.delete(self._collection, qm.FilterSelector(filter=selector), wait=True)
         return count.count
 
+    async def scan_current(
+        self, offset: str | None = None, limit: int = 500
+    ) -> tuple[list[Event], str | None]:
+        records, next_offset = await self._client.scroll(
+            self._collection,
+            offset=offset,
+            limit=limit,
+            with_payload=True,
+            scroll_filter=qm.Filter(must=[_match("status", "current")]),
+        )
+        events = [from_payload(dict(r.payload or {})) for r in records]
+        return events, None if next_offset is None else str(next_offset)
+
     async def ping(self) -> None:
         await self._client.get_collection(self._collection)
 
