@@ -16,7 +16,7 @@ from memory.log import ConversationLog
 from memory.store.edge import EdgeMemoryStore
 from memory.store.port import MemoryStore
 from memory.store.qdrant import QdrantMemoryStore
-from memory.worker import ExtractionWorker, WorkerConfig, default_consumer_name
+from memory.worker import ConfigSource, ExtractionWorker, WorkerConfig, default_consumer_name
 from service.settings import Settings
 
 
@@ -75,6 +75,7 @@ def make_worker(
     conversation_log: ConversationLog,
     memory: Memory,
     consumer: str | None = None,
+    configs: ConfigSource | None = None,
 ) -> ExtractionWorker:
     return ExtractionWorker(
         redis,
@@ -88,4 +89,5 @@ def make_worker(
             maintenance_interval_s=settings.decay_interval_s,
             half_lives=settings.decay_half_lives_days,
         ),
+        configs,
     )

@@ -14,9 +14,10 @@ import os
 import socket
 import time
 from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from redis.asyncio import Redis
@@ -24,7 +25,12 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from memory.decay import MaintenanceReport, run_maintenance
-from memory.extraction.extractor import ExtractionInput, Extractor, HistoryLine
+from memory.extraction.extractor import (
+    CustomEventType,
+    ExtractionInput,
+    Extractor,
+    HistoryLine,
+)
 from memory.extraction.resolver import Decision, Resolver
 from memory.log import EXTRACTION_GROUP, Conversation, ConversationLog
 from memory.store.port import MemoryStore
@@ -34,6 +40,18 @@ log = structlog.get_logger(__name__)
 
 def default_consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class ExtractionScope(Protocol):
+    @property
+    def types(self) -> Sequence[str]: ...
+
+    @property
+    def custom_types(self) -> Sequence[CustomEventType]: ...
+
+
+# Which types a conversation's persona keeps; None means all eight, no custom ones.
+ConfigSource = Callable[[Conversation], Awaitable[ExtractionScope]]
 
 
 @dataclass
@@ -56,7 +74,9 @@ class ExtractionWorker:
         resolver: Resolver,
         store: MemoryStore,
         config: WorkerConfig,
+        configs: ConfigSource | None = None,
     ) -> None:
+        self._configs = configs
         self._store = store
         self._next_maintenance = 0.0
         self._redis = redis
@@ -141,6 +161,9 @@ class ExtractionWorker:
             history=[HistoryLine(role=h.role, text=h.text) for h in history],
             at=at,
         )
+        if self._configs is not None:
+            scope = await self._configs(c)
+            item.types, item.custom_types = list(scope.types), list(scope.custom_types)
         candidates = await self._extractor.extract(item)
         decisions = await self._resolver.apply(c, fields["turn_id"], candidates, datetime.now(UTC))
         log.info(
@@ -164,6 +187,8 @@ def _s(value: bytes | str) -> str:
 
 async def _serve(stop: asyncio.Event) -> None:
     from memory.wiring import build_memory, make_worker
+    from persona.extraction_configs import PersonaExtractionConfigs
+    from service.db import make_engine, make_sessionmaker, migrate
     from service.settings import Settings
 
     settings = Settings()
@@ -174,11 +199,16 @@ async def _serve(stop: asyncio.Event) -> None:
         redis, settings.redis_prefix, settings.turn_result_ttl_s, settings.turn_lock_ttl_s
     )
     memory = await build_memory(settings, settings.llm_base_url or "http://127.0.0.1:8000/v1")
+    engine = make_engine(settings.resolved_database_url, settings.database_schema)
+    # Personas hold the extraction settings: the schema must be there, as the gateway has it.
+    await migrate(engine)
+    configs = PersonaExtractionConfigs(make_sessionmaker(engine))
     try:
-        await make_worker(settings, redis, conversation_log, memory).run(stop)
+        await make_worker(settings, redis, conversation_log, memory, configs=configs).run(stop)
     finally:
         await memory.store.close()
         await redis.aclose()
+        await engine.dispose()
 
 
 def main() -> None:

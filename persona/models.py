@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, TimestampMixin, utcnow
@@ -22,6 +23,7 @@ class PersonaRow(TimestampMixin, Base):
     background: Mapped[str] = mapped_column(Text, default="")
     speaking_style: Mapped[str] = mapped_column(Text, default="")
     greeting: Mapped[str] = mapped_column(Text, default="")
+    extraction: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )

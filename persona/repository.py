@@ -36,7 +36,7 @@ class PersonaRepository:
         row = PersonaRow(
             tenant_id=self._tenant_id,
             id=data.id or uuid.uuid4().hex[:12],
-            **data.model_dump(exclude={"id"}),
+            **data.model_dump(mode="json", exclude={"id"}),
         )
         self._session.add(row)
         try:
@@ -50,7 +50,7 @@ class PersonaRepository:
         row = await self._session.get(PersonaRow, (self._tenant_id, persona_id))
         if row is None:
             raise NotFound(f"persona {persona_id!r} does not exist")
-        for field, value in data.model_dump().items():
+        for field, value in data.model_dump(mode="json").items():
             setattr(row, field, value)
         await self._session.flush()
         await self._session.refresh(row)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from memory.events import EVENT_TYPES, EventType
+from memory.extraction.extractor import CustomEventType
 
 Identifier = Annotated[
     str,
@@ -14,12 +17,27 @@ Identifier = Annotated[
 """Persona and player ids: what a game server already uses as a key, URL-safe, ≤64 chars."""
 
 
+class ExtractionConfig(BaseModel):
+    """What this persona's memory keeps: which of the eight types, and custom ones."""
+
+    types: list[EventType] = Field(default_factory=lambda: list(EVENT_TYPES))  # type: ignore[arg-type]
+    custom_types: list[CustomEventType] = Field(default_factory=list, max_length=10)
+
+    @model_validator(mode="after")
+    def _custom_names_are_new(self) -> ExtractionConfig:
+        clash = {c.name for c in self.custom_types} & set(EVENT_TYPES)
+        if clash:
+            raise ValueError(f"custom types may not reuse built-in names: {sorted(clash)}")
+        return self
+
+
 class PersonaFields(BaseModel):
     name: str = Field(min_length=1, max_length=100, examples=["Bram Alderwood"])
     world: str = Field("", max_length=4000, description="The world the character lives in.")
     background: str = Field("", max_length=8000, description="Who the character is.")
     speaking_style: str = Field("", max_length=2000)
     greeting: str = Field("", max_length=1000)
+    extraction: ExtractionConfig = Field(default_factory=ExtractionConfig)
 
 
 class PersonaCreate(PersonaFields):

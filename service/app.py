@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from memory.log import ConversationLog
 from memory.wiring import Memory, build_memory, make_worker
+from persona.extraction_configs import PersonaExtractionConfigs
 from service.bootstrap import bootstrap_dev_tenant
 from service.db import make_engine, make_sessionmaker, migrate
 from service.errors import install_error_handlers
@@ -82,7 +83,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             log.warning("redis.unavailable_at_start", error=str(exc))
         memory = await build_memory(settings, base_url)
         if settings.run_worker:
-            worker = make_worker(settings, redis, conversation_log, memory)
+            worker = make_worker(
+                settings,
+                redis,
+                conversation_log,
+                memory,
+                configs=PersonaExtractionConfigs(sessions),
+            )
             worker_task = asyncio.create_task(worker.run(stop_worker), name="extraction-worker")
         app.state.services = Services(
             settings=settings,

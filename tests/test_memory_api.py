@@ -198,3 +198,53 @@ def test_another_tenant_cannot_read_or_delete_events(api: Api) -> None:
     assert api.client.get(events_url(api), headers=other).status_code == 404  # no such persona
     assert api.client.delete(f"{events_url(api)}/{event['id']}", headers=other).status_code == 404
     assert api.client.get(events_url(api), headers=api.auth).json()["items"] == [event]
+
+
+HEALER = {
+    "id": "healer",
+    "name": "Sister Maren",
+    "world": "A monastery infirmary in a fantasy kingdom.",
+    "extraction": {
+        "types": ["health"],
+        "custom_types": [
+            {"name": "quest_progress", "description": "progress on quests, missions and tasks"}
+        ],
+    },
+}
+
+
+def test_a_persona_keeps_only_the_types_it_is_configured_for(api: Api) -> None:
+    created = api.client.post("/v1/personas", json=HEALER, headers=api.auth)
+    assert created.status_code == 201, created.text
+    assert created.json()["extraction"]["types"] == ["health"]
+    response = api.client.post(
+        api.turns_url(persona="healer"),
+        json={"text": "I have asthma. My sister Mia visits next week."},
+        headers=api.auth,
+    )
+    assert response.status_code == 503
+    url = "/v1/personas/healer/players/p1/events"
+
+    deadline = time.monotonic() + 15
+    while not (items := api.client.get(url, headers=api.auth).json()["items"]):
+        assert time.monotonic() < deadline, "nothing extracted"
+        time.sleep(0.1)
+    time.sleep(0.5)  # both sentences come from one entry; let the worker finish it
+    items = api.client.get(url, headers=api.auth).json()["items"]
+    assert {e["type"] for e in items} == {"health"}
+
+
+def test_extract_preview_uses_the_personas_custom_types(api: Api) -> None:
+    api.client.post("/v1/personas", json=HEALER, headers=api.auth)
+    preview = api.client.post(
+        "/v1/events:extract",
+        json={"text": "I finally cleared the goblin cave quest", "persona_id": "healer"},
+        headers=api.auth,
+    ).json()
+    assert "quest_progress" in {e["type"] for e in preview["events"]}
+
+
+def test_custom_types_may_not_shadow_built_in_ones(api: Api) -> None:
+    body = HEALER | {"extraction": {"custom_types": [{"name": "health", "description": "x y z"}]}}
+    response = api.client.post("/v1/personas", json=body, headers=api.auth)
+    assert response.status_code == 422

@@ -16,6 +16,12 @@ async def _tables(engine: AsyncEngine) -> set[str]:
         return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
 
 
+async def _columns(engine: AsyncEngine, table: str) -> set[str]:
+    async with engine.connect() as connection:
+        columns = await connection.run_sync(lambda c: inspect(c).get_columns(table))
+    return {column["name"] for column in columns}
+
+
 async def test_upgrade_creates_tables_and_downgrade_removes_them(sql_target: SqlTarget) -> None:
     engine = make_engine(sql_target.url, sql_target.schema)
     try:

@@ -133,11 +133,13 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
     asyncio.run(_enqueue(redis_server_target))
     first = _worker(redis_server_target, tmp_path, "first")
     assert first.stdout is not None
-    extracted = 0
+    extracted, seen = 0, []
     for line in first.stdout:
+        seen.append(line)
         extracted += "worker.extracted" in line
         if extracted == 5:
             break
+    assert extracted == 5, "the worker stopped early:\n" + "".join(seen[-30:])
     first.kill()  # SIGKILL: no chance to acknowledge anything
     first.wait()
 

@@ -36,6 +36,14 @@ class Featurizer:
         multilingual = np.asarray(self._e5.passage(texts), dtype=np.float32).reshape(len(texts), -1)
         return np.concatenate([english, multilingual], axis=1)
 
+    def english(self, texts: list[str]) -> Matrix:
+        return np.asarray(self._minilm.embed_sync(texts), dtype=np.float32)
+
+    @property
+    def english_dim(self) -> int:
+        """The first columns of the features are MiniLM's embedding."""
+        return self._minilm.dim
+
     @property
     def dim(self) -> int:
         return self._minilm.dim + 384

@@ -169,8 +169,9 @@ async def erase_player(player_id: PlayerId, tenant_id: TenantDep, services: Serv
 async def extract_preview(
     body: ExtractRequest, tenant_id: TenantDep, services: ServicesDep, personas: PersonasDep
 ) -> ExtractResult:
-    if body.persona_id:
-        await personas.get(body.persona_id)
-    extractor = services.memory.extractor
     item = ExtractionInput(text=body.text, history=body.history, at=body.at or datetime.now(UTC))
+    if body.persona_id:
+        config = (await personas.get(body.persona_id)).extraction
+        item.types, item.custom_types = list(config.types), list(config.custom_types)
+    extractor = services.memory.extractor
     return ExtractResult(events=await extractor.extract(item), extractor=extractor.name)
