@@ -33,6 +33,7 @@ lint: install
 
 bench: model
 	$(BIN)/python -m bench.turn_latency
+	$(BIN)/python -m bench.memory
 
 # The extraction heads (memory/extraction/artefacts/heads.npz, shipped) from tests/data, ~20 s.
 train-extractor: install

@@ -5,22 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import date as Date
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
 from service.db import utcnow
 
-EVENT_TYPES = (
-    "identity",
-    "preference",
-    "health",
-    "relationship",
-    "plan",
-    "experience",
-    "emotion",
-    "commitment",
-)
 EventType = Literal[
     "identity",
     "preference",
@@ -31,6 +21,7 @@ EventType = Literal[
     "emotion",
     "commitment",
 ]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 IDENTITY_SLOTS = ("name", "age", "birthday", "job", "home", "language", "nationality", "school")
 
 # A fixed namespace, so the same turn and position always give the same id: a replayed

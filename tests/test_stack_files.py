@@ -18,7 +18,12 @@ def _compose() -> dict:  # type: ignore[type-arg]
 
 def test_compose_has_the_stack_services() -> None:
     services = _compose()["services"]
-    assert {"gateway", "redis", "postgres", "qdrant", "vllm-cpu", "vllm-gpu"} <= set(services)
+    assert {"gateway", "worker", "redis", "postgres", "qdrant", "vllm-cpu", "vllm-gpu"} <= set(
+        services
+    )
+    assert services["worker"]["command"] == ["python", "-m", "memory.worker"]
+    assert services["worker"]["environment"]["NPC_MEMORY_STORE"] == "qdrant"
+    assert services["gateway"]["environment"]["NPC_RUN_WORKER"] == "false"
     assert "--appendonly" in services["redis"]["command"]
     assert services["vllm-cpu"]["profiles"] == ["cpu"]
     assert services["vllm-gpu"]["profiles"] == ["gpu"]
@@ -26,9 +31,10 @@ def test_compose_has_the_stack_services() -> None:
 
 def test_gateway_environment_names_real_settings() -> None:
     """Every NPC_* variable the stack sets must be a field the settings object reads."""
-    env = _compose()["services"]["gateway"]["environment"]
     fields = {f"NPC_{name.upper()}" for name in Settings.model_fields}
-    assert set(env) <= fields, set(env) - fields
+    for name in ("gateway", "worker"):
+        env = _compose()["services"][name]["environment"]
+        assert set(env) <= fields, set(env) - fields
 
 
 def test_gateway_depends_only_on_defined_services_and_built_targets_exist() -> None:

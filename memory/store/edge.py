@@ -12,7 +12,14 @@ import qdrant_edge as qe
 
 from memory.events import Event, ScoredEvent
 from memory.log import Conversation
-from memory.store.port import INDEXED_KEYWORDS, Vector, from_payload, patch_payload, to_payload
+from memory.store.port import (
+    INDEXED_KEYWORDS,
+    Vector,
+    from_payload,
+    in_scope,
+    patch_payload,
+    to_payload,
+)
 
 
 def _match(key: str, value: str) -> qe.FieldCondition:
@@ -80,15 +87,7 @@ class EdgeMemoryStore:
         records = await self._run(
             lambda: self._shard.retrieve(point_ids=[event_id], with_payload=True, with_vector=False)
         )
-        for record in records:
-            event = from_payload(dict(record.payload or {}))
-            if (event.tenant_id, event.persona_id, event.player_id) == (
-                c.tenant_id,
-                c.persona_id,
-                c.player_id,
-            ):
-                return event
-        return None
+        return in_scope([r.payload for r in records], c)
 
     async def list_events(
         self,

@@ -26,6 +26,19 @@ def from_payload(payload: dict[str, Any]) -> Event:
     return Event.model_validate({k: v for k, v in payload.items() if k != "status"})
 
 
+def in_scope(payloads: Sequence[dict[str, Any] | None], c: Conversation) -> Event | None:
+    """The first stored event among `payloads` that belongs to conversation `c`."""
+    for payload in payloads:
+        event = from_payload(dict(payload or {}))
+        if (event.tenant_id, event.persona_id, event.player_id) == (
+            c.tenant_id,
+            c.persona_id,
+            c.player_id,
+        ):
+            return event
+    return None
+
+
 def _status(valid_to: object, superseded_by: object) -> str:
     """current; superseded (a newer fact replaced it); expired (a plan whose date passed)."""
     if valid_to is None:

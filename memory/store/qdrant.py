@@ -14,7 +14,14 @@ from qdrant_client import models as qm
 
 from memory.events import Event, ScoredEvent
 from memory.log import Conversation
-from memory.store.port import INDEXED_KEYWORDS, Vector, from_payload, patch_payload, to_payload
+from memory.store.port import (
+    INDEXED_KEYWORDS,
+    Vector,
+    from_payload,
+    in_scope,
+    patch_payload,
+    to_payload,
+)
 
 
 def _match(key: str, value: str) -> qm.FieldCondition:
@@ -82,15 +89,7 @@ class QdrantMemoryStore:
 
     async def get(self, c: Conversation, event_id: str) -> Event | None:
         records = await self._client.retrieve(self._collection, [event_id], with_payload=True)
-        for record in records:
-            event = from_payload(dict(record.payload or {}))
-            if (event.tenant_id, event.persona_id, event.player_id) == (
-                c.tenant_id,
-                c.persona_id,
-                c.player_id,
-            ):
-                return event
-        return None
+        return in_scope([r.payload for r in records], c)
 
     async def list_events(
         self,
