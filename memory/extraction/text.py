@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+# Not on commas, full-width ones included: measured on the dev set, splitting clauses there
+# cut Chinese F1 from 0.80 to 0.76 (facts lose the context the rest of the clause gives).
 _SENTENCE_END = re.compile(r"(?<=[.!?;。！？；…])\s*|\n+")
 _LEADING_FILLER = re.compile(
     r"^(?:(?:well|so|oh|ah|um+|uh+|haha+|lol|btw|anyway|ok(?:ay)?|hey|jaja+|pues|bueno|"
@@ -109,9 +111,15 @@ _WEEKDAY_WORD = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
 _ZH_WEEKDAY_WORD = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天])")
 
 
+_ZH_NEXT_WEEK_DAY = re.compile(r"(?:下周|下星期|下礼拜)([一二三四五六日天])")
+
+
 def resolve_date(text: str, at: datetime) -> date | None:
     """The calendar date a relative expression in `text` points to, counted from `at`."""
     today = at.date()
+    if m := _ZH_NEXT_WEEK_DAY.search(text):
+        next_monday = today + timedelta(days=7 - today.weekday())
+        return next_monday + timedelta(days=_ZH_WEEKDAY[m.group(1)])
     match = _IN_DAYS.search(text)
     if match:
         raw = next(g for g in match.groups() if g)
