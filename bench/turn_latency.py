@@ -25,9 +25,6 @@ import uvicorn
 from rich.console import Console
 from rich.progress import track
 
-from memory.log import LogEntry
-from persona.prompt import build_messages
-from persona.schemas import Persona
 from service.app import create_app
 from service.llm import ChatModel
 from service.logging import configure_logging
@@ -83,14 +80,13 @@ async def measure(settings: Settings, turns: int, warmup: int, console: Console)
     model = ChatModel(settings, settings.llm_base_url or "")
     rows: list[dict[str, float]] = []
     async with httpx.AsyncClient(base_url=base, headers=auth, timeout=120) as client:
-        persona = Persona.model_validate((await client.get("/v1/personas/innkeeper")).json())
         for i in track(range(warmup + turns), description="turns", console=console):
             player = f"bench-{i // len(LINES)}"
             url = f"/v1/personas/innkeeper/players/{player}/turns"
             text = LINES[i % len(LINES)]
-            log = (await client.get(url, params={"limit": settings.history_turns})).json()
-            history = [LogEntry.model_validate(e) for e in log["items"]]
-            messages = build_messages(persona, history, text)
+            # The exact prompt the turn will send (persona, recalled memories, recent lines).
+            preview = (await client.post(f"{url}:preview", json={"text": text})).json()
+            messages = preview["messages"]
 
             async def direct(messages: list[dict[str, str]] = messages) -> tuple[float, int]:
                 started = time.perf_counter()
@@ -112,6 +108,8 @@ async def measure(settings: Settings, turns: int, warmup: int, console: Console)
             if i >= warmup:
                 rows.append(
                     {
+                        "memory_tokens": preview["memory_tokens"],
+                        "prompt_tokens": preview["prompt_tokens"],
                         "turn_ms": turn_ms,
                         "direct_ms": direct_ms,
                         "added_ms": turn_ms - direct_ms,
@@ -139,6 +137,14 @@ async def measure(settings: Settings, turns: int, warmup: int, console: Console)
             "mean": statistics.fmean(added),
         },
         "mean_completion_tokens": statistics.fmean(r["tokens"] for r in rows),
+        "memory_tokens_per_turn": {
+            "mean": round(statistics.fmean(r["memory_tokens"] for r in rows), 1),
+            "p95": percentile([r["memory_tokens"] for r in rows], 0.95),
+        },
+        "prompt_tokens_per_turn": {
+            "mean": round(statistics.fmean(r["prompt_tokens"] for r in rows), 1),
+            "p95": percentile([r["prompt_tokens"] for r in rows], 0.95),
+        },
     }
 
 

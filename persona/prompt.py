@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
+from memory.events import Event
 from memory.log import LogEntry
 from persona.schemas import Persona
 
@@ -25,11 +27,29 @@ def system_prompt(persona: Persona) -> str:
     return "\n".join(parts)
 
 
+def memory_block(memories: Sequence[Event]) -> str:
+    """What the NPC remembers, one fact a line. Summaries are the player's words: quoted as
+    JSON strings, so nothing in them reads as an instruction to the model."""
+    if not memories:
+        return ""
+    lines = [f"- ({m.type}) {json.dumps(m.summary, ensure_ascii=False)}" for m in memories]
+    return (
+        "What you remember the player telling you before (their words, quoted; bring up what "
+        "bears on their new line the way a caring friend would):\n" + "\n".join(lines)
+    )
+
+
 def build_messages(
-    persona: Persona, history: Sequence[LogEntry], player_text: str
+    persona: Persona,
+    history: Sequence[LogEntry],
+    player_text: str,
+    memories: Sequence[Event] = (),
 ) -> list[Message]:
-    """System prompt, then the recent lines in their roles, then the player's new line."""
-    messages: list[Message] = [{"role": "system", "content": system_prompt(persona)}]
+    """System prompt (with what is remembered), the recent lines in their roles, the new line."""
+    system = system_prompt(persona)
+    if block := memory_block(memories):
+        system = f"{system}\n\n{block}"
+    messages: list[Message] = [{"role": "system", "content": system}]
     for entry in history:
         role = "user" if entry.role == "player" else "assistant"
         messages.append({"role": role, "content": entry.text})

@@ -7,11 +7,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import openai
 import structlog
 from openai import AsyncOpenAI
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_fixed
 
+from memory.recall import estimate_tokens
 from service.errors import LLMUnavailable
 from service.settings import Settings
 
@@ -42,6 +44,8 @@ class ChatModel:
             timeout=settings.llm_timeout_s,
             max_retries=0,  # tenacity retries below, only before the first token
         )
+        # For vLLM's own routes beside the OpenAI API (/tokenize).
+        self._http = httpx.AsyncClient(timeout=5.0)
 
     @property
     def base_url(self) -> str:
@@ -49,9 +53,25 @@ class ChatModel:
 
     async def close(self) -> None:
         await self._client.close()
+        await self._http.aclose()
 
     async def ping(self) -> None:
         await self._client.models.list()
+
+    async def count_tokens(self, messages: list[Message], model: str | None = None) -> int:
+        """The prompt's length in the model's own tokens (vLLM's /tokenize with the chat
+        template applied); an estimate when the server has no such route."""
+        root = str(self._client.base_url).rstrip("/").removesuffix("/v1")
+        try:
+            response = await self._http.post(
+                f"{root}/tokenize",
+                json={"model": model or self._settings.llm_model, "messages": messages},
+                timeout=5.0,
+            )
+            response.raise_for_status()
+            return int(response.json()["count"])
+        except (httpx.HTTPError, KeyError, ValueError):
+            return sum(estimate_tokens(m["content"]) + 4 for m in messages)
 
     def sampling(self, model: str | None = None) -> dict[str, Any]:
         """The request parameters every reply uses; the benchmark replays them directly."""

@@ -31,8 +31,9 @@ class RecalledMemory(BaseModel):
     id: str
     type: str
     summary: str
-    score: float
-    signal: str
+    score: float = Field(description="Rank score: relevance, importance and recency mixed.")
+    relevance: float = Field(description="Cosine similarity of the memory to the line.")
+    signal: str = Field(description="What brought it: dense (similar meaning) or standing fact.")
 
 
 class Timings(BaseModel):
@@ -40,6 +41,7 @@ class Timings(BaseModel):
 
     persona_ms: float = 0.0
     log_ms: float = 0.0
+    recall_ms: float = 0.0
     prompt_ms: float = 0.0
     first_token_ms: float = 0.0
     model_ms: float = 0.0
@@ -55,6 +57,18 @@ class TurnResponse(BaseModel):
     recalled: list[RecalledMemory] = Field(default_factory=list)
     timings: Timings
     replayed: bool = Field(False, description="True when this answers a retried turn_id.")
+
+
+class TurnPreview(BaseModel):
+    """What a turn would decide before generating, for designers and evals."""
+
+    refused: bool = False
+    refusal_reason: str | None = None
+    emotion: Emotion | None = None
+    recalled: list[RecalledMemory] = Field(default_factory=list)
+    memory_tokens: int = Field(0, description="Estimated tokens the recalled memories take.")
+    prompt_tokens: int = Field(description="Tokens of the whole prompt, as the model counts them.")
+    messages: list[dict[str, str]] = Field(description="The prompt the model would be sent.")
 
 
 class TurnLog(BaseModel):

@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     )
     worker_consumer: str | None = Field(None, description="Consumer name; default host-pid.")
 
+    recall_budget_tokens: int = Field(400, description="Memory tokens put into a turn's prompt.")
+
     # Turns.
     max_text_chars: int = 2000
     history_turns: int = 12

@@ -11,12 +11,13 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from memory.log import Conversation, ConversationLog, dump_result
+from memory.recall import Recalled, Recaller
 from persona.prompt import build_messages
 from persona.repository import PersonaRepository
 from persona.schemas import Persona
 from service.errors import InvalidInput, TurnInProgress
 from service.llm import ChatModel, OnToken
-from service.schemas import Timings, TurnRequest, TurnResponse
+from service.schemas import RecalledMemory, Timings, TurnPreview, TurnRequest, TurnResponse
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -28,6 +29,7 @@ class TurnService:
     sessions: async_sessionmaker[AsyncSession]
     conversation_log: ConversationLog
     model: ChatModel
+    recaller: Recaller
 
     def validate_text(self, text: str) -> str:
         if not text.strip():
@@ -45,8 +47,7 @@ class TurnService:
         text = self.validate_text(request.text)
         timings = Timings()
 
-        async with self.sessions() as session:
-            persona = await PersonaRepository(session, c.tenant_id).get(c.persona_id)
+        persona = await self._persona(c)
         timings.persona_ms = _ms(started)
 
         turn_id = request.turn_id or uuid.uuid4().hex
@@ -63,6 +64,24 @@ class TurnService:
             )
         finally:
             await self.conversation_log.unlock_turn(c, turn_id)
+
+    async def preview(self, c: Conversation, request: TurnRequest) -> TurnPreview:
+        """Everything a turn would decide before generating; nothing is logged or generated."""
+        text = self.validate_text(request.text)
+        persona = await self._persona(c)
+        history = await self.conversation_log.recent(c, self.settings.history_turns)
+        recall = await self.recaller.recall(c, text, datetime.now(UTC))
+        messages = build_messages(persona, history, text, [r.event for r in recall.items])
+        return TurnPreview(
+            recalled=[recalled_memory(r) for r in recall.items],
+            memory_tokens=recall.tokens,
+            prompt_tokens=await self.model.count_tokens(messages),
+            messages=messages,
+        )
+
+    async def _persona(self, c: Conversation) -> Persona:
+        async with self.sessions() as session:
+            return await PersonaRepository(session, c.tenant_id).get(c.persona_id)
 
     async def _answer(
         self,
@@ -88,14 +107,23 @@ class TurnService:
         timings.log_ms = _ms(stage)
 
         stage = time.perf_counter()
-        messages = build_messages(persona, history, text)
+        recall = await self.recaller.recall(c, text, datetime.now(UTC))
+        timings.recall_ms = _ms(stage)
+
+        stage = time.perf_counter()
+        messages = build_messages(persona, history, text, [r.event for r in recall.items])
         timings.prompt_ms = _ms(stage)
 
         completion = await self.model.reply(messages, on_token)
         timings.first_token_ms = round(completion.first_token_ms, 2)
         timings.model_ms = round(completion.total_ms, 2)
 
-        response = TurnResponse(turn_id=turn_id, reply=completion.text, timings=timings)
+        response = TurnResponse(
+            turn_id=turn_id,
+            reply=completion.text,
+            timings=timings,
+            recalled=[recalled_memory(r) for r in recall.items],
+        )
         timings.total_ms = _ms(started)
         await self.conversation_log.append_npc_line(
             c, completion.text, turn_id, request.at, datetime.now(UTC), dump_result(response)
@@ -110,6 +138,18 @@ class TurnService:
             total_ms=timings.total_ms,
         )
         return response
+
+
+def recalled_memory(item: Recalled) -> RecalledMemory:
+    e = item.event
+    return RecalledMemory(
+        id=e.id,
+        type=e.type,
+        summary=e.summary,
+        score=item.score,
+        relevance=item.relevance,
+        signal=item.signal,
+    )
 
 
 def _ms(since: float) -> float:

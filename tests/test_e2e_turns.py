@@ -56,13 +56,32 @@ def test_rest_turn_gets_a_model_reply_and_logs_both_lines(live_api: Api) -> None
     body = response.json()
     assert body["turn_id"] == "t1"
     assert len(body["reply"].split()) >= 2
-    assert body["refused"] is False and body["recalled"] == []
+    assert body["refused"] is False and body["recalled"] == []  # nothing known about p1 yet
     assert body["timings"]["model_ms"] > 0
     assert body["timings"]["total_ms"] >= body["timings"]["model_ms"]
     assert _log(live_api) == [
         ("player", "Good evening! Is the stew hot?", "t1"),
         ("npc", body["reply"], "t1"),
     ]
+
+
+def test_a_turn_recalls_what_bears_on_the_line(live_api: Api) -> None:
+    base = "/v1/personas/innkeeper/players/p1"
+    live_api.client.post(
+        f"{base}/events",
+        headers=live_api.auth,
+        json={"type": "health", "summary": "I have a sensitive stomach"},
+    )
+
+    body = live_api.client.post(
+        live_api.turns_url(),
+        json={"text": "Ugh, my stomach hurts after that stew"},
+        headers=live_api.auth,
+    ).json()
+
+    assert [r["summary"] for r in body["recalled"]] == ["I have a sensitive stomach"]
+    assert body["timings"]["recall_ms"] > 0
+    assert body["reply"]
 
 
 def test_a_retried_turn_id_returns_the_first_answer_and_adds_no_line(live_api: Api) -> None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from service.deps import ConversationDep, PersonasDep, ServicesDep
 from service.errors import Problem
-from service.schemas import TurnLog, TurnRequest, TurnResponse
+from service.schemas import TurnLog, TurnPreview, TurnRequest, TurnResponse
 
 router = APIRouter(prefix="/v1/personas/{persona_id}/players/{player_id}", tags=["turns"])
 
@@ -33,6 +33,22 @@ async def post_turn(
     body: TurnRequest, conversation: ConversationDep, services: ServicesDep
 ) -> TurnResponse:
     return await services.turns.run(conversation, body)
+
+
+@router.post(
+    "/turns:preview",
+    response_model=TurnPreview,
+    summary="Everything a turn would decide before generating; nothing logged or generated",
+    responses={
+        401: {"model": Problem, "description": "missing or invalid API key"},
+        404: {"model": Problem, "description": "no such persona"},
+        422: {"model": Problem, "description": "empty or over-long text"},
+    },
+)
+async def preview_turn(
+    body: TurnRequest, conversation: ConversationDep, services: ServicesDep
+) -> TurnPreview:
+    return await services.turns.preview(conversation, body)
 
 
 @router.get(

@@ -1,0 +1,134 @@
+"""Recall at every turn, over a real edge shard and the real MiniLM embedder."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from memory.embedding import shared_minilm
+from memory.events import Event, event_id
+from memory.log import Conversation
+from memory.recall import RecallConfig, Recaller, estimate_tokens
+from memory.store.edge import EdgeMemoryStore
+from tests.conftest import Api
+
+ALICE = Conversation("t1", "innkeeper", "alice")
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def fact(n: int, kind: str, summary: str, **extra: object) -> Event:
+    return Event(
+        id=event_id("t1", "innkeeper", "alice", f"turn-{n}", 0),
+        tenant_id="t1",
+        persona_id="innkeeper",
+        player_id="alice",
+        type=kind,
+        subject=summary.lower(),
+        summary=summary,
+        valid_from=NOW - timedelta(days=3),
+        created_at=NOW,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[EdgeMemoryStore]:
+    store = EdgeMemoryStore(tmp_path / "shard", shared_minilm().dim)
+    yield store
+    await store.close()
+
+
+async def remember(store: EdgeMemoryStore, *events: Event) -> None:
+    vectors = await shared_minilm().embed([e.summary for e in events])
+    await store.upsert(list(events), vectors)
+
+
+async def test_a_similar_memory_comes_back_scored_with_its_signal(store: EdgeMemoryStore) -> None:
+    await remember(
+        store,
+        fact(1, "preference", "I love fishing at the lake"),
+        fact(2, "experience", "I lost my job at the mill"),
+    )
+    recaller = Recaller(store, shared_minilm(), RecallConfig())
+
+    result = await recaller.recall(ALICE, "Want to go fishing tomorrow?", NOW)
+
+    assert [r.event.summary for r in result.items] == ["I love fishing at the lake"]
+    assert result.items[0].signal == "dense"
+    assert 0 < result.items[0].score <= 1
+    assert result.tokens == estimate_tokens("I love fishing at the lake") + 4
+
+
+async def test_superseded_events_never_come_back(store: EdgeMemoryStore) -> None:
+    old, new = fact(1, "identity", "I live in Chengdu"), fact(2, "identity", "I moved to Berlin")
+    await remember(store, old, new)
+    await store.patch(ALICE, old.id, {"valid_to": NOW, "superseded_by": new.id})
+
+    result = await Recaller(store, shared_minilm(), RecallConfig()).recall(
+        ALICE, "Where do you live these days? Chengdu?", NOW
+    )
+    assert "I live in Chengdu" not in [r.event.summary for r in result.items]
+
+
+async def test_plans_count_as_standing_only_when_due_soon(store: EdgeMemoryStore) -> None:
+    soon = fact(1, "plan", "my sister Mia visits", date=date(2026, 11, 27))
+    later = fact(2, "plan", "my cousin Leo visits", date=date(2027, 3, 1))
+    await remember(store, soon, later)
+    # Thresholds off, so only the standing rule decides.
+    config = RecallConfig(min_dense_relevance=2.0, min_standing_relevance=-1.0)
+
+    result = await Recaller(store, shared_minilm(), config).recall(
+        ALICE, "I need to tidy the spare room", NOW
+    )
+
+    assert {r.event.summary: r.signal for r in result.items} == {"my sister Mia visits": "standing"}
+
+
+async def test_the_token_budget_cuts_the_list(store: EdgeMemoryStore) -> None:
+    await remember(
+        store, *[fact(i, "preference", f"I love fishing trip number {i}") for i in range(8)]
+    )
+    result = await Recaller(store, shared_minilm(), RecallConfig(budget_tokens=30)).recall(
+        ALICE, "fishing!", NOW
+    )
+    assert 0 < len(result.items) < 8
+    assert result.tokens <= 30
+
+
+def test_preview_shows_the_prompt_with_quoted_memories_and_logs_nothing(api: Api) -> None:
+    base = "/v1/personas/innkeeper/players/p1"
+    api.client.post(
+        f"{base}/events",
+        headers=api.auth,
+        json={"type": "preference", "summary": "I love fishing at the lake"},
+    )
+
+    preview = api.client.post(
+        f"{base}/turns:preview", json={"text": "Fancy some fishing?"}, headers=api.auth
+    )
+
+    assert preview.status_code == 200, preview.text
+    body = preview.json()
+    assert [r["summary"] for r in body["recalled"]] == ["I love fishing at the lake"]
+    assert '"I love fishing at the lake"' in body["messages"][0]["content"]
+    assert body["messages"][-1] == {"role": "user", "content": "Fancy some fishing?"}
+    assert body["prompt_tokens"] > body["memory_tokens"] > 0
+    assert body["refused"] is False
+    assert api.client.get(f"{base}/turns", headers=api.auth).json()["items"] == []
+
+
+def test_preview_validates_like_a_turn(api: Api) -> None:
+    base = "/v1/personas/innkeeper/players/p1"
+    assert (
+        api.client.post(f"{base}/turns:preview", json={"text": " "}, headers=api.auth).status_code
+        == 422
+    )
+    assert (
+        api.client.post(
+            "/v1/personas/nobody/players/p1/turns:preview", json={"text": "hi"}, headers=api.auth
+        ).status_code
+        == 404
+    )
