@@ -64,3 +64,5 @@ class Event(BaseModel):
 class ScoredEvent(BaseModel):
     event: Event
     score: float
+    # The stored embedding, when a caller asked for it (recall's bearing judge); never sent out.
+    vector: list[float] | None = Field(None, exclude=True)

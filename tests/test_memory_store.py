@@ -92,6 +92,14 @@ async def test_search_ranks_by_cosine_and_stays_in_scope(store: MemoryStore) -> 
     assert found[0].score == pytest.approx(math.sqrt(0.5), abs=1e-3)
 
 
+async def test_search_can_return_the_stored_vectors(store: MemoryStore) -> None:
+    await store.upsert([make_event(ALICE, "t1")], [unit(2)])
+    [hit] = await store.search(ALICE, unit(2), 1, with_vectors=True)
+    assert hit.vector == pytest.approx(unit(2))
+    [plain] = await store.search(ALICE, unit(2), 1)
+    assert plain.vector is None
+
+
 async def test_type_filter(store: MemoryStore) -> None:
     await store.upsert(
         [make_event(ALICE, "t1", kind="health"), make_event(ALICE, "t2", kind="plan")],

@@ -41,6 +41,12 @@ def _scope_filter(
     return qe.Filter(must=must)
 
 
+def _dense(vector: Any) -> list[float] | None:
+    if isinstance(vector, dict):  # named vectors: ours is the unnamed default
+        vector = next(iter(vector.values()), None)
+    return [float(x) for x in vector] if vector is not None else None
+
+
 class EdgeMemoryStore:
     """Qdrant's own engine in-process. Only one process may open a shard directory."""
 
@@ -112,16 +118,22 @@ class EdgeMemoryStore:
         *,
         types: Sequence[str] | None = None,
         include_superseded: bool = False,
+        with_vectors: bool = False,
     ) -> list[ScoredEvent]:
         request = qe.QueryRequest(
             query=qe.Query.Nearest([float(x) for x in vector]),
             limit=k,
             filter=_scope_filter(c, types, include_superseded),
             with_payload=True,
+            with_vector=with_vectors,
         )
         points = await self._run(self._shard.query, request)
         return [
-            ScoredEvent(event=from_payload(dict(p.payload or {})), score=float(p.score))
+            ScoredEvent(
+                event=from_payload(dict(p.payload or {})),
+                score=float(p.score),
+                vector=_dense(p.vector) if with_vectors else None,
+            )
             for p in points
         ]
 

@@ -70,6 +70,7 @@ class MemoryStore(Protocol):
         *,
         types: Sequence[str] | None = None,
         include_superseded: bool = False,
+        with_vectors: bool = False,
     ) -> list[ScoredEvent]:
         """The k events nearest to `vector` (cosine), best first."""
 

@@ -116,6 +116,7 @@ class QdrantMemoryStore:
         *,
         types: Sequence[str] | None = None,
         include_superseded: bool = False,
+        with_vectors: bool = False,
     ) -> list[ScoredEvent]:
         response = await self._client.query_points(
             self._collection,
@@ -123,9 +124,16 @@ class QdrantMemoryStore:
             limit=k,
             query_filter=_scope_filter(c, types, include_superseded),
             with_payload=True,
+            with_vectors=with_vectors,
         )
         return [
-            ScoredEvent(event=from_payload(dict(p.payload or {})), score=float(p.score))
+            ScoredEvent(
+                event=from_payload(dict(p.payload or {})),
+                score=float(p.score),
+                vector=[float(x) for x in p.vector]  # type: ignore[arg-type]
+                if isinstance(p.vector, list)
+                else None,
+            )
             for p in response.points
         ]
 
