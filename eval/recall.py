@@ -26,6 +26,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from memory.bearing import BearingJudge
 from memory.embedding import shared_minilm
 from memory.events import Event
 from memory.log import Conversation
@@ -71,9 +72,9 @@ async def _dense_top3(store: MemoryStore, scope: Conversation, line: str) -> lis
     return [hit.event.id for hit in await store.search(scope, vector, 3)]
 
 
-def _service(config: RecallConfig) -> Method:
+def _service(config: RecallConfig, judge: BearingJudge | None = None) -> Method:
     async def recall(store: MemoryStore, scope: Conversation, line: str) -> list[str]:
-        result = await Recaller(store, shared_minilm(), config).recall(scope, line, NOW)
+        result = await Recaller(store, shared_minilm(), config, judge).recall(scope, line, NOW)
         return [item.event.id for item in result.items]
 
     return recall
@@ -121,8 +122,12 @@ async def score(
 async def run(cases: list[dict[str, Any]]) -> dict[str, Any]:
     methods: dict[str, Method] = {
         "dense_top3": _dense_top3,
-        "service_recall": _service(RecallConfig()),
+        "similarity_and_standing_facts": _service(RecallConfig()),
     }
+    judge = BearingJudge.load()
+    if judge is not None:
+        # What the service runs when the judge is trained (it is shipped).
+        methods["with_bearing_judge"] = _service(RecallConfig(), judge)
     with tempfile.TemporaryDirectory() as scratch:
         store = EdgeMemoryStore(Path(scratch) / "shard", shared_minilm().dim)
         ids = await _load(store, cases)

@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+import numpy as np
+
+from memory.bearing import BearingJudge
 from memory.embedding import Embedder
 from memory.events import Event
 from memory.log import Conversation
 from memory.store.port import MemoryStore
 
-Signal = Literal["dense", "standing"]
+Signal = Literal["dense", "standing", "bearing"]
 STANDING_TYPES = ("identity", "health", "commitment", "plan")
 
 
@@ -55,13 +58,22 @@ def estimate_tokens(text: str) -> int:
 
 
 class Recaller:
-    def __init__(self, store: MemoryStore, embedder: Embedder, config: RecallConfig) -> None:
+    def __init__(
+        self,
+        store: MemoryStore,
+        embedder: Embedder,
+        config: RecallConfig,
+        judge: BearingJudge | None = None,
+    ) -> None:
         self._store = store
         self._embedder = embedder
         self._config = config
+        self._judge = judge
 
     async def recall(self, c: Conversation, text: str, now: datetime) -> RecallResult:
         [vector] = await self._embedder.embed([text])
+        if self._judge is not None:
+            return await self._recall_judged(c, vector, now, self._judge)
         cfg = self._config
         dense = await self._store.search(c, vector, cfg.dense_k)
         standing = await self._store.search(c, vector, cfg.standing_k, types=STANDING_TYPES)
@@ -77,6 +89,36 @@ class Recaller:
         ranked = sorted(candidates.values(), key=lambda r: -r.score)
         return self._within_budget(ranked)
 
+    async def _recall_judged(
+        self, c: Conversation, vector: list[float], now: datetime, judge: BearingJudge
+    ) -> RecallResult:
+        """The judge reads every candidate against the line: similar ones and standing facts."""
+        cfg = self._config
+        hits = {
+            hit.event.id: hit
+            for hit in [
+                *await self._store.search(c, vector, cfg.dense_k, with_vectors=True),
+                *await self._store.search(
+                    c, vector, cfg.standing_k, types=STANDING_TYPES, with_vectors=True
+                ),
+            ]
+            if hit.vector is not None
+        }
+        candidates = list(hits.values())
+        if not candidates:
+            return RecallResult()
+        memories = np.asarray([hit.vector for hit in candidates], dtype=np.float32)
+        bears = judge.probabilities(
+            np.asarray(vector, dtype=np.float32), memories, [h.event.type for h in candidates]
+        )
+        chosen = []
+        for hit, p in zip(candidates, bears, strict=True):
+            if p < judge.threshold:
+                continue
+            signal: Signal = "dense" if hit.score >= cfg.min_dense_relevance else "bearing"
+            chosen.append(self._scored(hit.event, float(p), signal, now, relevance=hit.score))
+        return self._within_budget(sorted(chosen, key=lambda r: -r.score))
+
     def _standing(self, event: Event, now: datetime) -> bool:
         """Facts that stay in force: who they are, their health, promises, plans due soon."""
         if event.type == "plan":
@@ -87,13 +129,22 @@ class Recaller:
             )
         return event.type in STANDING_TYPES
 
-    def _scored(self, event: Event, relevance: float, signal: Signal, now: datetime) -> Recalled:
+    def _scored(
+        self,
+        event: Event,
+        strength: float,
+        signal: Signal,
+        now: datetime,
+        relevance: float | None = None,
+    ) -> Recalled:
+        """`strength`: how much it bears on the line (cosine, or the judge's probability)."""
         w_rel, w_imp, w_rec = self._config.weights
         importance = (event.weight if event.weight is not None else event.importance) / 10
         age_days = max(0.0, (now - event.valid_from).total_seconds() / 86_400)
         recency = math.pow(0.5, age_days / self._config.recency_half_life_days)
-        score = w_rel * relevance + w_imp * importance + w_rec * recency
-        return Recalled(event, round(score, 4), round(relevance, 4), signal)
+        score = w_rel * strength + w_imp * importance + w_rec * recency
+        cosine = strength if relevance is None else relevance
+        return Recalled(event, round(score, 4), round(cosine, 4), signal)
 
     def _within_budget(self, ranked: list[Recalled]) -> RecallResult:
         result = RecallResult()

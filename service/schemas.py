@@ -33,7 +33,10 @@ class RecalledMemory(BaseModel):
     summary: str
     score: float = Field(description="Rank score: relevance, importance and recency mixed.")
     relevance: float = Field(description="Cosine similarity of the memory to the line.")
-    signal: str = Field(description="What brought it: dense (similar meaning) or standing fact.")
+    signal: str = Field(
+        description="What brought it: dense (similar meaning), standing (a fact in force), "
+        "or bearing (the trained judge linked it to the line with no similarity)."
+    )
 
 
 class Timings(BaseModel):
