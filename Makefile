@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install model run test test-fast lint bench eval eval-llm train-extractor clean
+.PHONY: install model run test test-fast lint bench eval eval-llm train-extractor train-recall clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,9 +39,15 @@ bench: model
 train-extractor: install
 	$(BIN)/python -m memory.extraction.train
 
-# Extraction quality on the dev set; eval-llm adds the prompt-only model baseline (starts vLLM).
+# The recall bearing judge (memory/artefacts/bearing.npz, shipped) from tests/data, ~30 s.
+train-recall: install
+	$(BIN)/python -m memory.bearing_train
+
+# Extraction and recall quality on the dev sets; eval-llm adds the prompt-only extraction
+# baseline (starts vLLM, ~20 minutes on the CPU).
 eval: install
 	$(BIN)/python -m eval.extraction
+	$(BIN)/python -m eval.recall
 
 eval-llm: model
 	$(BIN)/python -m eval.extraction --llm

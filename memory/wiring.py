@@ -8,11 +8,13 @@ from functools import cache
 from openai import AsyncOpenAI
 from redis.asyncio import Redis
 
+from memory.bearing import BearingJudge
 from memory.embedding import Embedder, OpenAIEmbedder, shared_minilm
 from memory.extraction.classifier import Featurizer, Heads
 from memory.extraction.extractor import ClassifierExtractor, Extractor, LLMExtractor
 from memory.extraction.resolver import Resolver
 from memory.log import ConversationLog
+from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
 from memory.store.port import MemoryStore
 from memory.store.qdrant import QdrantMemoryStore
@@ -26,6 +28,7 @@ class Memory:
     store: MemoryStore
     extractor: Extractor
     resolver: Resolver
+    recaller: Recaller
 
 
 @cache
@@ -66,6 +69,14 @@ async def build_memory(settings: Settings, llm_base_url: str) -> Memory:
         store=store,
         extractor=make_extractor(settings, llm_base_url),
         resolver=Resolver(store, embedder),
+        recaller=Recaller(
+            store,
+            embedder,
+            RecallConfig(budget_tokens=settings.recall_budget_tokens),
+            # Trained from tests/data by `make train-recall` and shipped; without it recall
+            # falls back to similarity and standing facts.
+            BearingJudge.load(),
+        ),
     )
 
 

@@ -13,7 +13,6 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from memory.log import ConversationLog
-from memory.recall import RecallConfig, Recaller
 from memory.wiring import Memory, build_memory, make_worker
 from persona.extraction_configs import PersonaExtractionConfigs
 from service.bootstrap import bootstrap_dev_tenant
@@ -99,19 +98,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             sessions=sessions,
             conversation_log=conversation_log,
             model=model,
-            turns=TurnService(
-                settings,
-                sessions,
-                conversation_log,
-                model,
-                Recaller(
-                    memory.store,
-                    memory.embedder,
-                    RecallConfig(
-                        budget_tokens=settings.recall_budget_tokens,
-                    ),
-                ),
-            ),
+            turns=TurnService(settings, sessions, conversation_log, model, memory.recaller),
             memory=memory,
         )
         log.info("service.ready", llm=base_url, sql=engine.url.render_as_string())
