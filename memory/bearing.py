@@ -32,11 +32,30 @@ def pair_features(line: Matrix, memories: Matrix, types: Sequence[str]) -> Matri
     return np.concatenate([u, memories, u * memories, np.abs(u - memories), one_hot], axis=1)
 
 
+def select(probabilities: Matrix, threshold: float, cap: int, margin: float) -> list[int]:
+    """Indices the judge lets through: above the threshold, within `margin` of the best one,
+    at most `cap` of them, most probable first."""
+    order = [int(i) for i in np.argsort(-probabilities)]
+    if not order:
+        return []
+    floor = max(threshold, float(probabilities[order[0]]) - margin)
+    return [i for i in order[:cap] if probabilities[i] >= floor]
+
+
 @dataclass
 class BearingJudge:
     w: Matrix
     b: float
     threshold: float = 0.5
+    cap: int = 3
+    margin: float = 1.0
+
+    def choose(
+        self, line: Matrix, memories: Matrix, types: Sequence[str]
+    ) -> list[tuple[int, float]]:
+        """(index, probability) of the memories that bear on the line, best first."""
+        p = self.probabilities(line, memories, types)
+        return [(i, float(p[i])) for i in select(p, self.threshold, self.cap, self.margin)]
 
     def probabilities(self, line: Matrix, memories: Matrix, types: Sequence[str]) -> Matrix:
         if len(types) == 0:
@@ -51,6 +70,8 @@ class BearingJudge:
             w=self.w,
             b=np.float32(self.b),
             threshold=np.float32(self.threshold),
+            cap=np.int32(self.cap),
+            margin=np.float32(self.margin),
             meta=np.array(repr(meta)),
         )
 
@@ -60,4 +81,10 @@ class BearingJudge:
         if not path.exists():
             return None
         with np.load(path, allow_pickle=False) as data:
-            return cls(w=data["w"], b=float(data["b"]), threshold=float(data["threshold"]))
+            return cls(
+                w=data["w"],
+                b=float(data["b"]),
+                threshold=float(data["threshold"]),
+                cap=int(data["cap"]),
+                margin=float(data["margin"]),
+            )

@@ -108,15 +108,14 @@ class Recaller:
         if not candidates:
             return RecallResult()
         memories = np.asarray([hit.vector for hit in candidates], dtype=np.float32)
-        bears = judge.probabilities(
+        picked = judge.choose(
             np.asarray(vector, dtype=np.float32), memories, [h.event.type for h in candidates]
         )
         chosen = []
-        for hit, p in zip(candidates, bears, strict=True):
-            if p < judge.threshold:
-                continue
+        for index, p in picked:
+            hit = candidates[index]
             signal: Signal = "dense" if hit.score >= cfg.min_dense_relevance else "bearing"
-            chosen.append(self._scored(hit.event, float(p), signal, now, relevance=hit.score))
+            chosen.append(self._scored(hit.event, p, signal, now, relevance=hit.score))
         return self._within_budget(sorted(chosen, key=lambda r: -r.score))
 
     def _standing(self, event: Event, now: datetime) -> bool:

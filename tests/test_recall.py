@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from memory.bearing import select
 from memory.embedding import shared_minilm
 from memory.events import Event, event_id
 from memory.log import Conversation
@@ -132,3 +134,51 @@ def test_preview_validates_like_a_turn(api: Api) -> None:
         ).status_code
         == 404
     )
+
+
+UNRELATED = [
+    ("preference", "I love sailing"),
+    ("relationship", "My sister Mia is a nurse"),
+    ("identity", "I work as a carpenter"),
+    ("experience", "I failed my driving test"),
+    ("preference", "My favourite colour is green"),
+    ("relationship", "My dog is called Pepper"),
+    ("experience", "I visited the capital last spring"),
+    ("identity", "I am 27 years old"),
+    ("emotion", "I'm excited about the harvest festival"),
+    ("preference", "I collect stones"),
+    ("identity", "I grew up in a fishing village"),
+    ("preference", "I like reading old maps"),
+    ("commitment", "I promised to fix the fence"),
+    ("experience", "I won a chess game"),
+    ("preference", "I enjoy long walks at dawn"),
+    ("relationship", "My best friend moved away"),
+    ("experience", "I saw a comet last week"),
+    ("identity", "I speak three languages"),
+    ("plan", "I'd like to visit the mountains someday"),
+    ("preference", "I like the rain"),
+]
+
+
+def test_hotpot_brings_back_the_sensitive_stomach_among_twenty_other_facts(api: Api) -> None:
+    base = "/v1/personas/innkeeper/players/p1"
+    for kind, summary in [("health", "I have a sensitive stomach"), *UNRELATED]:
+        api.client.post(f"{base}/events", json={"type": kind, "summary": summary}, headers=api.auth)
+
+    preview = api.client.post(
+        f"{base}/turns:preview", json={"text": "I really want hotpot tonight!"}, headers=api.auth
+    )
+
+    recalled = preview.json()["recalled"]
+    assert recalled[0]["summary"] == "I have a sensitive stomach"
+    assert recalled[0]["signal"] == "bearing"  # no similarity brought it: the judge did
+    assert recalled[0]["relevance"] < 0.35
+    assert '"I have a sensitive stomach"' in preview.json()["messages"][0]["content"]
+
+
+def test_the_judge_keeps_at_most_cap_within_margin_of_the_best() -> None:
+    p = np.array([0.9, 0.2, 0.85, 0.75, 0.6], dtype=np.float32)
+    assert select(p, threshold=0.5, cap=2, margin=0.2) == [0, 2]
+    assert select(p, threshold=0.5, cap=5, margin=0.2) == [0, 2, 3]
+    assert select(p, threshold=0.95, cap=5, margin=1.0) == []
+    assert select(np.zeros(0, dtype=np.float32), 0.5, 2, 0.2) == []
