@@ -19,6 +19,7 @@ from service.bootstrap import bootstrap_dev_tenant
 from service.db import make_engine, make_sessionmaker, migrate
 from service.errors import install_error_handlers
 from service.llm import ChatModel
+from service.ratelimit import TenantRateLimiter
 from service.redis_embedded import EmbeddedRedis
 from service.routes import health, personas, turns, ws
 from service.routes import memory as memory_routes
@@ -41,6 +42,7 @@ class Services:
     model: ChatModel
     turns: TurnService
     memory: Memory
+    rate_limiter: TenantRateLimiter
 
 
 @asynccontextmanager
@@ -100,6 +102,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             model=model,
             turns=TurnService(settings, sessions, conversation_log, model, memory.recaller),
             memory=memory,
+            rate_limiter=TenantRateLimiter(
+                redis, settings.redis_prefix, settings.rate_limit_per_minute
+            ),
         )
         log.info("service.ready", llm=base_url, sql=engine.url.render_as_string())
         yield

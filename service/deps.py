@@ -37,13 +37,15 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 async def authenticate(services: Services, key: str | None) -> str:
-    """The tenant id for a presented key; raises Unauthorized."""
+    """The tenant id for a presented key, counted against its rate limit; raises Unauthorized
+    or RateLimited."""
     if not key:
         raise Unauthorized("send Authorization: Bearer <API key>")
     async with services.sessions() as session:
         tenant_id = await tenant_for_key(session, key)
     if tenant_id is None:
         raise Unauthorized("the API key is not valid")
+    await services.rate_limiter.check(tenant_id)
     return tenant_id
 
 

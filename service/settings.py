@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     turn_result_ttl_s: int = 86_400
     turn_lock_ttl_s: int = 120
 
+    rate_limit_per_minute: int = Field(
+        1200, description="Requests per tenant per minute across replicas; 0 turns it off."
+    )
+
     # Development tenant created on first run.
     dev_api_key: SecretStr | None = None
     bootstrap_dev_tenant: bool = True

@@ -6,7 +6,7 @@ import pytest
 from starlette.testclient import WebSocketTestSession
 
 from service.runtime.server import free_port
-from tests.conftest import Api, ApiFactory, SqlTarget
+from tests.conftest import Api, ApiFactory, RedisTarget, SqlTarget
 
 
 def _problem(response, status: int, code: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -153,3 +153,25 @@ def test_websocket_model_down_and_unknown_persona(api: Api) -> None:
     with _ws(api, persona="nobody") as ws:
         ws.send_json({"type": "turn", "text": "hello"})
         assert ws.receive_json()["code"] == "not_found"
+
+
+def test_a_tenant_over_its_rate_limit_gets_429_with_retry_after(
+    make_api: ApiFactory,
+    redis_server_target: RedisTarget,
+    sqlite_target: SqlTarget,
+    closed_port_url: str,
+) -> None:
+    api = make_api(
+        redis_target=redis_server_target,
+        sql_target=sqlite_target,
+        llm_base_url=closed_port_url,
+        rate_limit_per_minute=3,
+    )
+    responses = [api.client.get("/v1/personas", headers=api.auth) for _ in range(4)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 429]
+    limited = responses[3]
+    body = _problem(limited, 429, "rate_limited")
+    assert "3" in str(body["detail"])
+    assert 1 <= int(limited.headers["retry-after"]) <= 60
+    # Without a valid key nothing is counted or limited: the answer stays 401.
+    assert api.client.get("/v1/personas").status_code == 401

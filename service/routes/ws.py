@@ -57,6 +57,7 @@ async def turn_socket(websocket: WebSocket, persona_id: str, player_id: str) -> 
                 continue
             request = TurnRequest(text=frame.text, turn_id=frame.turn_id, at=frame.at)
             try:
+                await services.rate_limiter.check(tenant_id)
                 result = await services.turns.run(conversation, request, send_token)
             except Exception as exc:
                 known = as_service_error(exc)
