@@ -160,6 +160,7 @@ def main() -> None:
         settings = Settings(
             data_dir=Path(scratch),
             port=free_port(),
+            rate_limit_per_minute=0,  # it polls every 5 ms
             dev_api_key="npc_bench_memory",
             llm_base_url=f"http://127.0.0.1:{free_port()}/v1",  # no model: extraction alone
         )
