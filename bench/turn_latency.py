@@ -33,18 +33,19 @@ from service.runtime.server import free_port
 from service.settings import Settings
 
 RESULTS = Path(__file__).parent / "results" / "turn_latency.json"
+# Facts first, then lines that bear on them, so recall has something to bring back.
 LINES = [
     "Good evening! Is there room by the fire?",
-    "I walked all the way from the river today.",
-    "What's in the stew tonight?",
-    "Have you heard anything about the wolves in Greywood?",
+    "I have a sensitive stomach, spicy food wrecks me.",
     "My sister is coming to visit next week.",
     "I failed my archery test again.",
-    "Do you brew the cider yourself?",
-    "I'm tired, the harvest was long.",
+    "I'll bring you some herbs tomorrow.",
+    "What's in the stew tonight? I really want something hot and spicy.",
+    "Should I tidy the guest room?",
+    "I want to practise with my bow.",
+    "I'm heading to the forest in the morning.",
     "Who runs the old mill now?",
     "Thanks for the bread yesterday.",
-    "I'll bring you some herbs tomorrow.",
 ]
 
 
