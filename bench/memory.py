@@ -1,4 +1,5 @@
-"""Memory benchmarks: turn → event searchable, and pool search latency at 10k and 100k events.
+"""Memory benchmarks: turn → event searchable; pool search and whole recall (with the bearing
+judge's reranking) at 10k and 100k events.
 
     python -m bench.memory [--sizes 10000 100000]
 
@@ -27,8 +28,11 @@ from rich.console import Console
 from rich.progress import Progress
 
 from bench.turn_latency import ServiceThread, percentile
+from memory.bearing import BearingJudge
+from memory.embedding import shared_minilm
 from memory.events import Event
 from memory.log import Conversation
+from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
 from memory.store.port import MemoryStore
 from memory.store.qdrant import QdrantMemoryStore
@@ -106,12 +110,31 @@ async def _search_latency(
     }
 
 
+async def _recall_latency(store: MemoryStore, n: int, turns: int) -> dict[str, Any]:
+    """A whole recall as a turn runs it: embed the line, two searches, the bearing judge."""
+    recaller = Recaller(store, shared_minilm(), RecallConfig(), BearingJudge.load())
+    rng = np.random.default_rng(11)
+    timings = []
+    for i in range(turns):
+        player = Conversation("bench", "innkeeper", f"p{rng.integers(PLAYERS)}")
+        started = time.perf_counter()
+        await recaller.recall(player, LINES[i % len(LINES)], datetime.now(UTC))
+        timings.append((time.perf_counter() - started) * 1000)
+    return {
+        "events": n,
+        "turns": turns,
+        "p50_ms": round(percentile(timings, 0.5), 2),
+        "p95_ms": round(percentile(timings, 0.95), 2),
+    }
+
+
 async def pool_search(sizes: list[int], console: Console) -> dict[str, Any]:
-    results: dict[str, Any] = {"edge": [], "qdrant_local": []}
+    results: dict[str, Any] = {"edge": [], "qdrant_local": [], "recall_edge": []}
     with Progress(console=console) as progress, tempfile.TemporaryDirectory() as scratch:
         for n in sizes:
             edge = EdgeMemoryStore(Path(scratch) / f"edge-{n}", DIM)
             results["edge"].append(await _search_latency(edge, n, 500, progress, "edge"))
+            results["recall_edge"].append(await _recall_latency(edge, n, 200))
             await edge.close()
             # Local mode scans in Python (~1.5 s a query at 100k): fewer queries there.
             local = await QdrantMemoryStore.connect(":memory:", f"bench{n}", DIM)
