@@ -19,11 +19,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from service.app import create_app
-from service.db import make_engine
+from service.db import make_engine, make_sessionmaker
 from service.redis_embedded import EmbeddedRedis
 from service.runtime.server import free_port
 from service.settings import Settings
-from service.tenancy import new_api_key
+from service.tenancy import ensure_tenant, new_api_key, register_key
 
 REDIS_SERVER_URL = "redis://127.0.0.1:6379/0"
 POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -128,6 +128,20 @@ class Api:
 
     def turns_url(self, persona: str = "innkeeper", player: str = "p1") -> str:
         return f"/v1/personas/{persona}/players/{player}/turns"
+
+    def other_tenant(self, tenant_id: str = "other") -> dict[str, str]:
+        """Auth headers of a second tenant, created in this app's database."""
+        key = new_api_key()
+
+        async def add() -> None:
+            engine = make_engine(self.settings.resolved_database_url, self.settings.database_schema)
+            async with make_sessionmaker(engine)() as session, session.begin():
+                await ensure_tenant(session, tenant_id, tenant_id.title())
+                await register_key(session, tenant_id, key)
+            await engine.dispose()
+
+        asyncio.run(add())
+        return {"Authorization": f"Bearer {key}"}
 
 
 ApiFactory = Callable[..., Api]

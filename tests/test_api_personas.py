@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from service.db import make_engine, make_sessionmaker
-from service.tenancy import ensure_tenant, new_api_key, register_key
 from tests.conftest import Api, ApiFactory, RedisTarget, SqlTarget
 
 SMITH = {
@@ -72,20 +68,7 @@ def test_generated_id_when_none_given(crud_api: Api) -> None:
 
 
 def test_a_tenant_never_sees_another_tenants_personas(crud_api: Api) -> None:
-    other_key = new_api_key()
-
-    async def add_tenant() -> None:
-        engine = make_engine(
-            crud_api.settings.resolved_database_url, crud_api.settings.database_schema
-        )
-        sessions = make_sessionmaker(engine)
-        async with sessions() as session, session.begin():
-            await ensure_tenant(session, "other", "Other studio")
-            await register_key(session, "other", other_key)
-        await engine.dispose()
-
-    asyncio.run(add_tenant())
-    other = {"Authorization": f"Bearer {other_key}"}
+    other = crud_api.other_tenant()
 
     assert crud_api.client.get("/v1/personas", headers=other).json()["items"] == []
     assert crud_api.client.get("/v1/personas/innkeeper", headers=other).status_code == 404

@@ -6,13 +6,10 @@ The model is down in these tests: extraction needs no reply, and a player line i
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from typing import Any
 
-from service.db import make_engine, make_sessionmaker
-from service.tenancy import ensure_tenant, new_api_key, register_key
 from tests.conftest import Api
 
 
@@ -156,26 +153,12 @@ def test_extract_preview_writes_nothing(api: Api) -> None:
     assert api.client.get(events_url(api), headers=api.auth).json()["items"] == []
 
 
-def _other_tenant_key(api: Api) -> str:
-    key = new_api_key()
-
-    async def add() -> None:
-        engine = make_engine(api.settings.resolved_database_url, api.settings.database_schema)
-        async with make_sessionmaker(engine)() as session, session.begin():
-            await ensure_tenant(session, "other", "Other")
-            await register_key(session, "other", key)
-        await engine.dispose()
-
-    asyncio.run(add())
-    return key
-
-
 def test_erasing_a_player_removes_log_and_memory_of_that_player_only(api: Api) -> None:
     say(api, "I have asthma", player="gone")
     say(api, "I have asthma", player="stays")
     wait_for(api, lambda items: len(items) > 0, player="gone")
     wait_for(api, lambda items: len(items) > 0, player="stays")
-    other = {"Authorization": f"Bearer {_other_tenant_key(api)}"}
+    other = api.other_tenant()
     # Another tenant erasing the same player id touches nothing of ours.
     assert api.client.delete("/v1/players/gone", headers=other).json()["events_deleted"] == 0
 
@@ -193,7 +176,7 @@ def test_another_tenant_cannot_read_or_delete_events(api: Api) -> None:
     event = api.client.post(
         events_url(api), json={"type": "health", "summary": "has asthma"}, headers=api.auth
     ).json()
-    other = {"Authorization": f"Bearer {_other_tenant_key(api)}"}
+    other = api.other_tenant()
 
     assert api.client.get(events_url(api), headers=other).status_code == 404  # no such persona
     assert api.client.delete(f"{events_url(api)}/{event['id']}", headers=other).status_code == 404
