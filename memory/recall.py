@@ -9,6 +9,7 @@ stream; superseded and expired events never come back (the pool filters them).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -70,13 +71,18 @@ class Recaller:
         self._config = config
         self._judge = judge
 
-    async def recall(self, c: Conversation, text: str, now: datetime) -> RecallResult:
+    async def recall(
+        self, c: Conversation, text: str, now: datetime, personas: Sequence[str] | None = None
+    ) -> RecallResult:
+        """`personas`: whose memories of this player count (the persona's world), else its own."""
         [vector] = await self._embedder.embed([text])
         if self._judge is not None:
-            return await self._recall_judged(c, vector, now, self._judge)
+            return await self._recall_judged(c, vector, now, self._judge, personas)
         cfg = self._config
-        dense = await self._store.search(c, vector, cfg.dense_k)
-        standing = await self._store.search(c, vector, cfg.standing_k, types=STANDING_TYPES)
+        dense = await self._store.search(c, vector, cfg.dense_k, personas=personas)
+        standing = await self._store.search(
+            c, vector, cfg.standing_k, types=STANDING_TYPES, personas=personas
+        )
         candidates: dict[str, Recalled] = {}
         for hit in dense:
             if hit.score >= cfg.min_dense_relevance:
@@ -90,16 +96,28 @@ class Recaller:
         return self._within_budget(ranked)
 
     async def _recall_judged(
-        self, c: Conversation, vector: list[float], now: datetime, judge: BearingJudge
+        self,
+        c: Conversation,
+        vector: list[float],
+        now: datetime,
+        judge: BearingJudge,
+        personas: Sequence[str] | None,
     ) -> RecallResult:
         """The judge reads every candidate against the line: similar ones and standing facts."""
         cfg = self._config
         hits = {
             hit.event.id: hit
             for hit in [
-                *await self._store.search(c, vector, cfg.dense_k, with_vectors=True),
                 *await self._store.search(
-                    c, vector, cfg.standing_k, types=STANDING_TYPES, with_vectors=True
+                    c, vector, cfg.dense_k, with_vectors=True, personas=personas
+                ),
+                *await self._store.search(
+                    c,
+                    vector,
+                    cfg.standing_k,
+                    types=STANDING_TYPES,
+                    with_vectors=True,
+                    personas=personas,
                 ),
             ]
             if hit.vector is not None

@@ -24,6 +24,8 @@ class PersonaRow(TimestampMixin, Base):
     speaking_style: Mapped[str] = mapped_column(Text, default="")
     greeting: Mapped[str] = mapped_column(Text, default="")
     extraction: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    world_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    memory_scope: Mapped[str] = mapped_column(String(16), default="persona")
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )

@@ -56,6 +56,19 @@ class PersonaRepository:
         await self._session.refresh(row)
         return Persona.model_validate(row)
 
+    async def recall_scope(self, persona: Persona) -> tuple[str, ...] | None:
+        """The personas whose memories of a player this persona recalls; None: its own only."""
+        if persona.memory_scope != "world" or persona.world_id is None:
+            return None
+        ids = await self._session.scalars(
+            select(PersonaRow.id).where(
+                PersonaRow.tenant_id == self._tenant_id,
+                PersonaRow.world_id == persona.world_id,
+                PersonaRow.memory_scope == "world",
+            )
+        )
+        return tuple(sorted({persona.id, *ids}))
+
     async def delete(self, persona_id: str) -> None:
         row = await self._session.get(PersonaRow, (self._tenant_id, persona_id))
         if row is None:

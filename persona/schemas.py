@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -38,6 +38,14 @@ class PersonaFields(BaseModel):
     speaking_style: str = Field("", max_length=2000)
     greeting: str = Field("", max_length=1000)
     extraction: ExtractionConfig = Field(default_factory=ExtractionConfig)
+    world_id: Identifier | None = Field(
+        None, description="Personas of one game world share this id (e.g. a village)."
+    )
+    memory_scope: Literal["persona", "world"] = Field(
+        "persona",
+        description="'world': this persona also recalls what the player told the other "
+        "'world' personas with the same world_id (word travels in the village).",
+    )
 
 
 class PersonaCreate(PersonaFields):

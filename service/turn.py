@@ -47,7 +47,7 @@ class TurnService:
         text = self.validate_text(request.text)
         timings = Timings()
 
-        persona = await self._persona(c)
+        persona, scope = await self._persona(c)
         timings.persona_ms = _ms(started)
 
         turn_id = request.turn_id or uuid.uuid4().hex
@@ -60,7 +60,16 @@ class TurnService:
             raise TurnInProgress(f"turn {turn_id!r} is being answered; retry shortly")
         try:
             return await self._answer(
-                c, persona, text, turn_id, request, state.player_entry, on_token, started, timings
+                c,
+                persona,
+                scope,
+                text,
+                turn_id,
+                request,
+                state.player_entry,
+                on_token,
+                started,
+                timings,
             )
         finally:
             await self.conversation_log.unlock_turn(c, turn_id)
@@ -68,9 +77,9 @@ class TurnService:
     async def preview(self, c: Conversation, request: TurnRequest) -> TurnPreview:
         """Everything a turn would decide before generating; nothing is logged or generated."""
         text = self.validate_text(request.text)
-        persona = await self._persona(c)
+        persona, scope = await self._persona(c)
         history = await self.conversation_log.recent(c, self.settings.history_turns)
-        recall = await self.recaller.recall(c, text, datetime.now(UTC))
+        recall = await self.recaller.recall(c, text, datetime.now(UTC), scope)
         messages = build_messages(persona, history, text, [r.event for r in recall.items])
         return TurnPreview(
             recalled=[recalled_memory(r) for r in recall.items],
@@ -79,14 +88,18 @@ class TurnService:
             messages=messages,
         )
 
-    async def _persona(self, c: Conversation) -> Persona:
+    async def _persona(self, c: Conversation) -> tuple[Persona, tuple[str, ...] | None]:
+        """The persona, and whose memories of the player it recalls (None: its own)."""
         async with self.sessions() as session:
-            return await PersonaRepository(session, c.tenant_id).get(c.persona_id)
+            personas = PersonaRepository(session, c.tenant_id)
+            persona = await personas.get(c.persona_id)
+            return persona, await personas.recall_scope(persona)
 
     async def _answer(
         self,
         c: Conversation,
         persona: Persona,
+        scope: tuple[str, ...] | None,
         text: str,
         turn_id: str,
         request: TurnRequest,
@@ -107,7 +120,7 @@ class TurnService:
         timings.log_ms = _ms(stage)
 
         stage = time.perf_counter()
-        recall = await self.recaller.recall(c, text, datetime.now(UTC))
+        recall = await self.recaller.recall(c, text, datetime.now(UTC), scope)
         timings.recall_ms = _ms(stage)
 
         stage = time.perf_counter()

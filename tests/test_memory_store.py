@@ -100,6 +100,19 @@ async def test_search_can_return_the_stored_vectors(store: MemoryStore) -> None:
     assert plain.vector is None
 
 
+async def test_search_can_widen_to_a_worlds_personas(store: MemoryStore) -> None:
+    mine, smiths, strangers = (
+        make_event(c, "t1", summary=c.persona_id) for c in (ALICE, OTHER_PERSONA, OTHER_TENANT)
+    )
+    await store.upsert([mine, smiths, strangers], [unit(0), unit(0), unit(0)])
+
+    own = await store.search(ALICE, unit(0), 5)
+    world = await store.search(ALICE, unit(0), 5, personas=["innkeeper", "smith"])
+
+    assert [s.event.summary for s in own] == ["innkeeper"]
+    assert sorted(s.event.summary for s in world) == ["innkeeper", "smith"]  # never t2's
+
+
 async def test_type_filter(store: MemoryStore) -> None:
     await store.upsert(
         [make_event(ALICE, "t1", kind="health"), make_event(ALICE, "t2", kind="plan")],

@@ -182,3 +182,33 @@ def test_the_judge_keeps_at_most_cap_within_margin_of_the_best() -> None:
     assert select(p, threshold=0.5, cap=5, margin=0.2) == [0, 2, 3]
     assert select(p, threshold=0.95, cap=5, margin=1.0) == []
     assert select(np.zeros(0, dtype=np.float32), 0.5, 2, 0.2) == []
+
+
+def _persona(api: Api, persona_id: str, **fields: object) -> None:
+    body = {"id": persona_id, "name": persona_id.title(), **fields}
+    assert api.client.post("/v1/personas", json=body, headers=api.auth).status_code == 201
+
+
+def test_word_travels_between_personas_of_one_world_only_when_they_share(api: Api) -> None:
+    village = {"world_id": "thornwick", "memory_scope": "world"}
+    _persona(api, "baker", **village)
+    _persona(api, "smith", **village)
+    _persona(api, "hermit", world_id="thornwick")  # same world, keeps to itself
+    api.client.post(
+        "/v1/personas/baker/players/p1/events",
+        headers=api.auth,
+        json={"type": "preference", "summary": "I love fishing at the lake"},
+    )
+
+    def recalled(persona: str) -> list[str]:
+        preview = api.client.post(
+            f"/v1/personas/{persona}/players/p1/turns:preview",
+            json={"text": "Fancy some fishing?"},
+            headers=api.auth,
+        )
+        return [r["summary"] for r in preview.json()["recalled"]]
+
+    assert recalled("smith") == ["I love fishing at the lake"]
+    assert recalled("hermit") == []
+    assert recalled("innkeeper") == []  # the default scope: its own memories only
+    assert api.client.get("/v1/personas/smith", headers=api.auth).json()["memory_scope"] == "world"

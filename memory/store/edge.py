@@ -27,11 +27,17 @@ def _match(key: str, value: str) -> qe.FieldCondition:
 
 
 def _scope_filter(
-    c: Conversation, types: Sequence[str] | None = None, include_superseded: bool = True
+    c: Conversation,
+    types: Sequence[str] | None = None,
+    include_superseded: bool = True,
+    personas: Sequence[str] | None = None,
 ) -> qe.Filter:
     must: list[Any] = [
         _match("tenant_id", c.tenant_id),
-        _match("persona_id", c.persona_id),
+        # A world's personas may share what a player told any of them.
+        qe.FieldCondition(key="persona_id", match=qe.MatchAny(list(personas)))
+        if personas
+        else _match("persona_id", c.persona_id),
         _match("player_id", c.player_id),
     ]
     if types:
@@ -119,11 +125,12 @@ class EdgeMemoryStore:
         types: Sequence[str] | None = None,
         include_superseded: bool = False,
         with_vectors: bool = False,
+        personas: Sequence[str] | None = None,
     ) -> list[ScoredEvent]:
         request = qe.QueryRequest(
             query=qe.Query.Nearest([float(x) for x in vector]),
             limit=k,
-            filter=_scope_filter(c, types, include_superseded),
+            filter=_scope_filter(c, types, include_superseded, personas),
             with_payload=True,
             with_vector=with_vectors,
         )

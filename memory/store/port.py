@@ -71,8 +71,10 @@ class MemoryStore(Protocol):
         types: Sequence[str] | None = None,
         include_superseded: bool = False,
         with_vectors: bool = False,
+        personas: Sequence[str] | None = None,
     ) -> list[ScoredEvent]:
-        """The k events nearest to `vector` (cosine), best first."""
+        """The k events nearest to `vector` (cosine), best first; `personas` widens the scope
+        from the conversation's persona to these personas' events about the same player."""
 
     async def patch(self, c: Conversation, event_id: str, fields: dict[str, Any]) -> None:
         """Overwrite some payload fields of one event (supersede, merge sources, decay)."""

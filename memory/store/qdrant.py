@@ -29,11 +29,17 @@ def _match(key: str, value: str) -> qm.FieldCondition:
 
 
 def _scope_filter(
-    c: Conversation, types: Sequence[str] | None = None, include_superseded: bool = True
+    c: Conversation,
+    types: Sequence[str] | None = None,
+    include_superseded: bool = True,
+    personas: Sequence[str] | None = None,
 ) -> qm.Filter:
     must: list[qm.Condition] = [
         _match("tenant_id", c.tenant_id),
-        _match("persona_id", c.persona_id),
+        # A world's personas may share what a player told any of them.
+        qm.FieldCondition(key="persona_id", match=qm.MatchAny(any=list(personas)))
+        if personas
+        else _match("persona_id", c.persona_id),
         _match("player_id", c.player_id),
     ]
     if types:
@@ -117,12 +123,13 @@ class QdrantMemoryStore:
         types: Sequence[str] | None = None,
         include_superseded: bool = False,
         with_vectors: bool = False,
+        personas: Sequence[str] | None = None,
     ) -> list[ScoredEvent]:
         response = await self._client.query_points(
             self._collection,
             query=[float(x) for x in vector],
             limit=k,
-            query_filter=_scope_filter(c, types, include_superseded),
+            query_filter=_scope_filter(c, types, include_superseded, personas),
             with_payload=True,
             with_vectors=with_vectors,
         )
