@@ -29,6 +29,11 @@ IDENTITY_SLOTS = ("name", "age", "birthday", "job", "home", "language", "nationa
 _NAMESPACE = uuid.UUID("5b0c2f8e-6f1e-4d0a-9a57-2f7d7f4c1e11")
 
 
+def subject_of(summary: str) -> str:
+    """The subject key of a fact without a slot of its own: its summary, normalised."""
+    return " ".join(summary.lower().split())[:80]
+
+
 def event_id(tenant_id: str, persona_id: str, player_id: str, turn_id: str, position: int) -> str:
     key = f"{tenant_id}\x1f{persona_id}\x1f{player_id}\x1f{turn_id}\x1f{position}"
     return str(uuid.uuid5(_NAMESPACE, key))

@@ -84,7 +84,7 @@ class ConversationLog:
             keys=[self._log_key(c), self.extraction_stream, self._turn_key(c, turn_id)],
             args=[self._state_ttl_s, len(fields) * 2, *_flat(fields), *_flat(scope)],
         )
-        return _s(entry)
+        return as_text(entry)
 
     async def append_npc_line(
         self,
@@ -105,7 +105,7 @@ class ConversationLog:
 
     async def turn_state(self, c: Conversation, turn_id: str) -> TurnState:
         raw: dict[bytes | str, bytes | str] = await self._redis.hgetall(self._turn_key(c, turn_id))
-        return TurnState(**{_s(k): _s(v) for k, v in raw.items()})
+        return TurnState(**{as_text(k): as_text(v) for k, v in raw.items()})
 
     async def lock_turn(self, c: Conversation, turn_id: str) -> bool:
         key = self._turn_key(c, turn_id) + ":lock"
@@ -138,14 +138,14 @@ class ConversationLog:
             doomed = [
                 entry_id
                 for entry_id, fields in chunk
-                if _s(fields.get(b"tenant_id", fields.get("tenant_id", ""))) == tenant_id
-                and _s(fields.get(b"player_id", fields.get("player_id", ""))) == player_id
+                if (as_text(fields[b"tenant_id"]), as_text(fields[b"player_id"]))
+                == (tenant_id, player_id)
             ]
             if doomed:
                 deleted += await self._redis.xdel(self.extraction_stream, *doomed)
             if len(chunk) < 500:
                 break
-            last = f"({_s(chunk[-1][0])}"
+            last = f"({as_text(chunk[-1][0])}"
         return deleted
 
     async def read(self, c: Conversation, limit: int, after: str | None = None) -> list[LogEntry]:
@@ -185,7 +185,8 @@ def _flat(fields: dict[str, str]) -> list[str]:
     return [part for pair in fields.items() for part in pair]
 
 
-def _s(value: bytes | str) -> str:
+def as_text(value: bytes | str) -> str:
+    """Redis replies arrive as bytes (the clients do not decode); field values as str."""
     return value.decode() if isinstance(value, bytes) else value
 
 
@@ -199,8 +200,8 @@ def _fields(
 
 
 def _entry(entry_id: bytes | str | None, fields: dict[bytes | str, bytes | str] | None) -> LogEntry:
-    data = {_s(k): _s(v) for k, v in (fields or {}).items()}
-    return LogEntry.model_validate({"id": _s(entry_id or ""), **data})
+    data = {as_text(k): as_text(v) for k, v in (fields or {}).items()}
+    return LogEntry.model_validate({"id": as_text(entry_id or ""), **data})
 
 
 def dump_result(result: BaseModel) -> str:

@@ -32,7 +32,7 @@ from memory.extraction.extractor import (
     HistoryLine,
 )
 from memory.extraction.resolver import Decision, Resolver
-from memory.log import EXTRACTION_GROUP, Conversation, ConversationLog
+from memory.log import EXTRACTION_GROUP, Conversation, ConversationLog, as_text
 from memory.store.port import MemoryStore
 
 log = structlog.get_logger(__name__)
@@ -131,9 +131,9 @@ class ExtractionWorker:
             entries = [e for _, batch in read for e in batch]
         by_player: dict[Conversation, list[tuple[str, dict[str, str]]]] = defaultdict(list)
         for entry_id, raw in entries:
-            fields = {_s(k): _s(v) for k, v in raw.items()}
+            fields = {as_text(k): as_text(v) for k, v in raw.items()}
             c = Conversation(fields["tenant_id"], fields["persona_id"], fields["player_id"])
-            by_player[c].append((_s(entry_id), fields))
+            by_player[c].append((as_text(entry_id), fields))
         for c, batch in by_player.items():
             for _, fields in batch:
                 await self.process(c, fields)
@@ -179,10 +179,6 @@ class ExtractionWorker:
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
-
-
-def _s(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 async def _serve(stop: asyncio.Event) -> None:

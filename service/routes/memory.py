@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
-from memory.events import EVENT_TYPES, Event, ScoredEvent
+from memory.events import EVENT_TYPES, Event, ScoredEvent, subject_of
 from memory.extraction.extractor import Candidate, ExtractionInput, HistoryLine
 from service.deps import ID_PATTERN, ConversationDep, PersonasDep, PlayerId, ServicesDep, TenantDep
 from service.errors import InvalidInput, NotFound, Problem
@@ -123,7 +123,7 @@ async def write_event(
         persona_id=c.persona_id,
         player_id=c.player_id,
         type=body.type,
-        subject=body.subject or " ".join(body.summary.lower().split())[:80],
+        subject=body.subject or subject_of(body.summary),
         summary=body.summary,
         importance=body.importance,
         expires_at=body.expires_at,
