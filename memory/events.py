@@ -59,6 +59,10 @@ class Event(BaseModel):
     superseded_by: str | None = None
     expires_at: datetime | None = None
     source_turns: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(
+        default_factory=list,
+        description="For a profile or reflection: the ids of the events it was drawn from.",
+    )
     created_at: datetime = Field(default_factory=utcnow)
 
     @property

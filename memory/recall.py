@@ -1,9 +1,11 @@
 """Recall at every turn: candidates from several signals, reranked, cut to a token budget.
 
-Signals: dense similarity to the player's line, and the player's standing facts (identity,
-health, active commitments, plans due soon), which matter even when they share no words with
-the line. The score mixes relevance, recency and importance, as in Generative Agents' memory
-stream; superseded and expired events never come back (the pool filters them).
+Signals: dense similarity to the player's line, shared telling words (BM25 over the pool's
+full-text index), and the player's standing facts (identity, health, active commitments, plans
+due soon), which matter even when they share no words with the line. A trained judge reads each
+candidate against the line and keeps what bears on it. The score mixes relevance, recency and
+importance, as in Generative Agents' memory stream; superseded and expired events never come
+back (the pool filters them).
 """
 
 from __future__ import annotations
@@ -15,14 +17,18 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from memory.bearing import BearingJudge
 from memory.embedding import Embedder
-from memory.events import Event
+from memory.events import Event, ScoredEvent
+from memory.hierarchy import PROFILE, profile_id
 from memory.log import Conversation
+from memory.lore import LoreLibrary
 from memory.store.port import MemoryStore
 
-Signal = Literal["dense", "standing", "bearing"]
+Signal = Literal["dense", "keyword", "standing", "bearing", "profile"]
+Vector = NDArray[np.float32]
 STANDING_TYPES = ("identity", "health", "commitment", "plan")
 
 
@@ -30,9 +36,16 @@ STANDING_TYPES = ("identity", "health", "commitment", "plan")
 class RecallConfig:
     dense_k: int = 10
     standing_k: int = 50
+    keyword_k: int = 5
+    lore_k: int = 2
+    min_lore_relevance: float = 0.4
     budget_tokens: int = 400
     min_dense_relevance: float = 0.35
     min_standing_relevance: float = 0.2
+    # BM25 over the whole pool: a score this high means a shared word that is not common.
+    # Absolute BM25 scores shift with the pool's size, so the judge, not this, decides when
+    # there is one; this only labels the signal and serves recall without a judge.
+    min_keyword_score: float = 0.5
     plan_window_days: int = 7
     recency_half_life_days: float = 30.0
     weights: tuple[float, float, float] = (0.6, 0.25, 0.15)  # relevance, importance, recency
@@ -50,6 +63,26 @@ class Recalled:
 class RecallResult:
     items: list[Recalled] = field(default_factory=list)
     tokens: int = 0
+
+
+@dataclass
+class _Candidate:
+    event: Event
+    vector: Vector
+    cosine: float
+    sources: set[str] = field(default_factory=set)
+    keyword: float = 0.0
+
+
+def _without_redundant_profile(chosen: list[Recalled]) -> list[Recalled]:
+    """The profile says nothing new when every fact in it was recalled on its own."""
+    others = {r.event.id for r in chosen if r.signal != "profile"}
+    return [r for r in chosen if r.signal != "profile" or not set(r.event.sources) <= others]
+
+
+def _unit(vector: Vector) -> Vector:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
 
 
 def estimate_tokens(text: str) -> int:
@@ -72,69 +105,139 @@ class Recaller:
         self._judge = judge
 
     async def recall(
-        self, c: Conversation, text: str, now: datetime, personas: Sequence[str] | None = None
-    ) -> RecallResult:
-        """`personas`: whose memories of this player count (the persona's world), else its own."""
-        [vector] = await self._embedder.embed([text])
-        if self._judge is not None:
-            return await self._recall_judged(c, vector, now, self._judge, personas)
-        cfg = self._config
-        dense = await self._store.search(c, vector, cfg.dense_k, personas=personas)
-        standing = await self._store.search(
-            c, vector, cfg.standing_k, types=STANDING_TYPES, personas=personas
-        )
-        candidates: dict[str, Recalled] = {}
-        for hit in dense:
-            if hit.score >= cfg.min_dense_relevance:
-                candidates[hit.event.id] = self._scored(hit.event, hit.score, "dense", now)
-        for hit in standing:
-            if hit.event.id in candidates or not self._standing(hit.event, now):
-                continue
-            if hit.score >= cfg.min_standing_relevance:
-                candidates[hit.event.id] = self._scored(hit.event, hit.score, "standing", now)
-        ranked = sorted(candidates.values(), key=lambda r: -r.score)
-        return self._within_budget(ranked)
-
-    async def _recall_judged(
         self,
         c: Conversation,
-        vector: list[float],
+        text: str,
         now: datetime,
-        judge: BearingJudge,
-        personas: Sequence[str] | None,
+        personas: Sequence[str] | None = None,
+        *,
+        opening: bool = False,
+        lore_owners: Sequence[str] = (),
     ) -> RecallResult:
-        """The judge reads every candidate against the line: similar ones and standing facts."""
+        """`personas`: whose memories of this player count (the persona's world), else its own.
+        `opening`: the conversation (re)starts, so the player's profile comes along.
+        `lore_owners`: whose lore the persona knows (itself, its world)."""
+        [vector] = await self._embedder.embed([text])
+        line = _unit(np.asarray(vector, dtype=np.float32))
+        chosen: list[Recalled] = []
+        if opening and (profile := await self._store.get(c, profile_id(c))) is not None:
+            chosen.append(self._scored(profile, 1.0, "profile", now))
+        if candidates := await self._candidates(c, text, line, personas):
+            if self._judge is not None:
+                chosen += self._judged(candidates, line, now, self._judge)
+            else:
+                chosen += self._unjudged(candidates, now)
+        if lore_owners:
+            chosen += await self._lore(c.tenant_id, lore_owners, text, line, now)
+        return self._within_budget(
+            sorted(_without_redundant_profile(chosen), key=lambda r: -r.score)
+        )
+
+    async def _lore(
+        self, tenant_id: str, owners: Sequence[str], text: str, line: Vector, now: datetime
+    ) -> list[Recalled]:
+        """The lore chunks nearest the line in meaning or sharing a telling word with it."""
         cfg = self._config
-        hits = {
-            hit.event.id: hit
-            for hit in [
-                *await self._store.search(
-                    c, vector, cfg.dense_k, with_vectors=True, personas=personas
+        library = LoreLibrary(self._store, self._embedder)
+        dense, keyword = await library.search(tenant_id, owners, text, line.tolist(), cfg.lore_k)
+        found: dict[str, Recalled] = {}
+        for hit in dense:
+            if hit.score >= cfg.min_lore_relevance:
+                found[hit.event.id] = self._scored(hit.event, hit.score, "dense", now)
+        for hit in keyword:
+            if hit.event.id not in found and hit.score >= cfg.min_keyword_score:
+                cosine = float(_unit(np.asarray(hit.vector, dtype=np.float32)) @ line)
+                found[hit.event.id] = self._scored(hit.event, cosine, "keyword", now)
+        return sorted(found.values(), key=lambda r: -r.relevance)[: cfg.lore_k]
+
+    async def _candidates(
+        self, c: Conversation, text: str, line: Vector, personas: Sequence[str] | None
+    ) -> list[_Candidate]:
+        """Every memory any signal brings: similar ones, standing facts, shared telling words."""
+        cfg = self._config
+        query = line.tolist()
+        found: dict[str, _Candidate] = {}
+        searches: list[tuple[str, list[ScoredEvent]]] = [
+            (
+                "dense",
+                await self._store.search(
+                    c, query, cfg.dense_k, with_vectors=True, personas=personas
                 ),
-                *await self._store.search(
+            ),
+            (
+                "standing",
+                await self._store.search(
                     c,
-                    vector,
+                    query,
                     cfg.standing_k,
                     types=STANDING_TYPES,
                     with_vectors=True,
                     personas=personas,
                 ),
-            ]
-            if hit.vector is not None
-        }
-        candidates = list(hits.values())
-        if not candidates:
-            return RecallResult()
-        memories = np.asarray([hit.vector for hit in candidates], dtype=np.float32)
-        picked = judge.choose(
-            np.asarray(vector, dtype=np.float32), memories, [h.event.type for h in candidates]
-        )
+            ),
+            (
+                "keyword",
+                await self._store.keyword_search(c, text, cfg.keyword_k, personas=personas),
+            ),
+        ]
+        for source, hits in searches:
+            for hit in hits:
+                if hit.vector is None or hit.event.type == PROFILE:
+                    continue
+                candidate = found.get(hit.event.id)
+                if candidate is None:
+                    memory = _unit(np.asarray(hit.vector, dtype=np.float32))
+                    candidate = found[hit.event.id] = _Candidate(
+                        hit.event, memory, float(memory @ line)
+                    )
+                candidate.sources.add(source)
+                if source == "keyword":
+                    candidate.keyword = hit.score
+        return list(found.values())
+
+    def _judged(
+        self, candidates: list[_Candidate], line: Vector, now: datetime, judge: BearingJudge
+    ) -> list[Recalled]:
+        """The judge reads every candidate against the line and lets through what bears."""
+        memories = np.stack([c.vector for c in candidates])
+        picked = judge.choose(line, memories, [c.event.type for c in candidates])
+        return [
+            self._scored(
+                candidates[i].event,
+                p,
+                self._signal(candidates[i], "bearing"),
+                now,
+                relevance=candidates[i].cosine,
+            )
+            for i, p in picked
+        ]
+
+    def _unjudged(self, candidates: list[_Candidate], now: datetime) -> list[Recalled]:
+        cfg = self._config
         chosen = []
-        for index, p in picked:
-            hit = candidates[index]
-            signal: Signal = "dense" if hit.score >= cfg.min_dense_relevance else "bearing"
-            chosen.append(self._scored(hit.event, p, signal, now, relevance=hit.score))
-        return self._within_budget(sorted(chosen, key=lambda r: -r.score))
+        for candidate in candidates:
+            if candidate.cosine >= cfg.min_dense_relevance:
+                signal: Signal = "dense"
+            elif candidate.keyword >= cfg.min_keyword_score:
+                signal = "keyword"
+            elif (
+                "standing" in candidate.sources
+                and self._standing(candidate.event, now)
+                and candidate.cosine >= cfg.min_standing_relevance
+            ):
+                signal = "standing"
+            else:
+                continue
+            chosen.append(self._scored(candidate.event, candidate.cosine, signal, now))
+        return chosen
+
+    def _signal(self, candidate: _Candidate, otherwise: Signal) -> Signal:
+        """Which signal brought a memory the judge kept: the plainest one that explains it."""
+        if candidate.cosine >= self._config.min_dense_relevance:
+            return "dense"
+        if candidate.keyword >= self._config.min_keyword_score:
+            return "keyword"
+        return otherwise
 
     def _standing(self, event: Event, now: datetime) -> bool:
         """Facts that stay in force: who they are, their health, promises, plans due soon."""

@@ -13,6 +13,7 @@ from memory.embedding import Embedder, OpenAIEmbedder, shared_minilm
 from memory.extraction.classifier import Featurizer, Heads
 from memory.extraction.extractor import ClassifierExtractor, Extractor, LLMExtractor
 from memory.extraction.resolver import Resolver
+from memory.hierarchy import Hierarchy
 from memory.log import ConversationLog
 from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
@@ -29,6 +30,7 @@ class Memory:
     extractor: Extractor
     resolver: Resolver
     recaller: Recaller
+    hierarchy: Hierarchy
 
 
 @cache
@@ -69,6 +71,7 @@ async def build_memory(settings: Settings, llm_base_url: str) -> Memory:
         store=store,
         extractor=make_extractor(settings, llm_base_url),
         resolver=Resolver(store, embedder),
+        hierarchy=Hierarchy(store, embedder),
         recaller=Recaller(
             store,
             embedder,
@@ -101,4 +104,5 @@ def make_worker(
             half_lives=settings.decay_half_lives_days,
         ),
         configs,
+        memory.hierarchy,
     )

@@ -32,6 +32,7 @@ from memory.extraction.extractor import (
     HistoryLine,
 )
 from memory.extraction.resolver import Decision, Resolver
+from memory.hierarchy import Hierarchy
 from memory.log import EXTRACTION_GROUP, Conversation, ConversationLog, as_text
 from memory.store.port import MemoryStore
 
@@ -75,8 +76,10 @@ class ExtractionWorker:
         store: MemoryStore,
         config: WorkerConfig,
         configs: ConfigSource | None = None,
+        hierarchy: Hierarchy | None = None,
     ) -> None:
         self._configs = configs
+        self._hierarchy = hierarchy
         self._store = store
         self._next_maintenance = 0.0
         self._redis = redis
@@ -135,8 +138,10 @@ class ExtractionWorker:
             c = Conversation(fields["tenant_id"], fields["persona_id"], fields["player_id"])
             by_player[c].append((as_text(entry_id), fields))
         for c, batch in by_player.items():
-            for _, fields in batch:
-                await self.process(c, fields)
+            decisions = [d for _, fields in batch for d in await self.process(c, fields)]
+            if self._hierarchy is not None and any(d.action != "none" for d in decisions):
+                # Before the ack: a crash here replays the batch, which refreshes again.
+                await self._hierarchy.refresh(c, datetime.now(UTC))
             await self._redis.xack(self._stream, EXTRACTION_GROUP, *[e for e, _ in batch])
         return len(entries)
 

@@ -5,7 +5,8 @@ import asyncio
 from alembic import context
 from sqlalchemy import Connection
 
-import persona.models  # noqa: F401  (registers the tables)
+import persona.lore
+import persona.models  # noqa: F401
 import service.tenancy  # noqa: F401
 from service.db import Base, make_engine
 from service.settings import Settings

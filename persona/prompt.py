@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from memory.events import Event
 from memory.log import LogEntry
+from memory.lore import LORE
 from persona.schemas import Persona
 
 Message = dict[str, str]
@@ -28,15 +29,25 @@ def system_prompt(persona: Persona) -> str:
 
 
 def memory_block(memories: Sequence[Event]) -> str:
-    """What the NPC remembers, one fact a line. Summaries are the player's words: quoted as
-    JSON strings, so nothing in them reads as an instruction to the model."""
-    if not memories:
-        return ""
-    lines = [f"- ({m.type}) {json.dumps(m.summary, ensure_ascii=False)}" for m in memories]
-    return (
-        "What you remember the player telling you before (their words, quoted; bring up what "
-        "bears on their new line the way a caring friend would):\n" + "\n".join(lines)
-    )
+    """What the NPC remembers, one fact a line, and what it knows of its world. Summaries are
+    the player's words and lore is uploaded text: both quoted as JSON strings, so nothing in
+    them reads as an instruction to the model."""
+    facts = [m for m in memories if m.type != LORE]
+    lore = [m for m in memories if m.type == LORE]
+    blocks = []
+    if facts:
+        lines = [f"- ({m.type}) {json.dumps(m.summary, ensure_ascii=False)}" for m in facts]
+        blocks.append(
+            "What you remember the player telling you before (their words, quoted; bring up "
+            "what bears on their new line the way a caring friend would):\n" + "\n".join(lines)
+        )
+    if lore:
+        lines = [f"- {json.dumps(m.summary, ensure_ascii=False)}" for m in lore]
+        blocks.append(
+            "What you know of your world (quoted from its lore; answer from it, in your own "
+            "words):\n" + "\n".join(lines)
+        )
+    return "\n\n".join(blocks)
 
 
 def build_messages(

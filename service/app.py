@@ -22,6 +22,7 @@ from service.llm import ChatModel
 from service.ratelimit import TenantRateLimiter
 from service.redis_embedded import EmbeddedRedis
 from service.routes import health, personas, turns, ws
+from service.routes import lore as lore_routes
 from service.routes import memory as memory_routes
 from service.runtime.server import VLLMServer
 from service.settings import Settings
@@ -139,4 +140,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(turns.router)
     app.include_router(ws.router)
     app.include_router(memory_routes.router)
+    app.include_router(lore_routes.router)
     return app

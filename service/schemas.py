@@ -34,8 +34,9 @@ class RecalledMemory(BaseModel):
     score: float = Field(description="Rank score: relevance, importance and recency mixed.")
     relevance: float = Field(description="Cosine similarity of the memory to the line.")
     signal: str = Field(
-        description="What brought it: dense (similar meaning), standing (a fact in force), "
-        "or bearing (the trained judge linked it to the line with no similarity)."
+        description="What brought it: dense (similar meaning), keyword (a rare word shared "
+        "with the line), standing (a fact in force), or bearing (the trained judge linked it "
+        "to the line with no similarity)."
     )
 
 

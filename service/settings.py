@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     worker_consumer: str | None = Field(None, description="Consumer name; default host-pid.")
 
     recall_budget_tokens: int = Field(400, description="Memory tokens put into a turn's prompt.")
+    session_gap_minutes: int = Field(
+        60,
+        description="A line after this long a pause reopens the conversation: the "
+        "player's profile comes along with recall.",
+    )
 
     # Turns.
     max_text_chars: int = 2000

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from memory.log import Conversation, ConversationLog, dump_result
-from memory.recall import Recalled, Recaller
+from memory.log import Conversation, ConversationLog, LogEntry, dump_result
+from memory.lore import lore_owners
+from memory.recall import Recalled, Recaller, RecallResult
 from persona.prompt import build_messages
 from persona.repository import PersonaRepository
 from persona.schemas import Persona
@@ -79,13 +81,34 @@ class TurnService:
         text = self.validate_text(request.text)
         persona, scope = await self._persona(c)
         history = await self.conversation_log.recent(c, self.settings.history_turns)
-        recall = await self.recaller.recall(c, text, datetime.now(UTC), scope)
+        recall = await self._recall(c, persona, scope, text, history)
         messages = build_messages(persona, history, text, [r.event for r in recall.items])
         return TurnPreview(
             recalled=[recalled_memory(r) for r in recall.items],
             memory_tokens=recall.tokens,
             prompt_tokens=await self.model.count_tokens(messages),
             messages=messages,
+        )
+
+    async def _recall(
+        self,
+        c: Conversation,
+        persona: Persona,
+        scope: tuple[str, ...] | None,
+        text: str,
+        history: Sequence[LogEntry],
+    ) -> RecallResult:
+        now = datetime.now(UTC)
+        gap = timedelta(minutes=self.settings.session_gap_minutes)
+        # A first line, or the first after a long pause: the NPC recalls who this player is.
+        opening = not history or now - history[-1].created_at > gap
+        return await self.recaller.recall(
+            c,
+            text,
+            now,
+            scope,
+            opening=opening,
+            lore_owners=lore_owners(persona.id, persona.world_id),
         )
 
     async def _persona(self, c: Conversation) -> tuple[Persona, tuple[str, ...] | None]:
@@ -120,7 +143,7 @@ class TurnService:
         timings.log_ms = _ms(stage)
 
         stage = time.perf_counter()
-        recall = await self.recaller.recall(c, text, datetime.now(UTC), scope)
+        recall = await self._recall(c, persona, scope, text, history)
         timings.recall_ms = _ms(stage)
 
         stage = time.perf_counter()

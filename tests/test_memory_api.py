@@ -29,13 +29,14 @@ def wait_for(
     player: str = "p1",
     include_superseded: bool = False,
     timeout_s: float = 15.0,
+    params: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout_s
     while True:
         items: list[dict[str, Any]] = api.client.get(
             events_url(api, player),
             headers=api.auth,
-            params={"include_superseded": include_superseded},
+            params={"include_superseded": include_superseded, **(params or {})},
         ).json()["items"]
         if check(items) or time.monotonic() > deadline:
             return items
@@ -67,6 +68,21 @@ def test_moving_supersedes_the_old_home_and_keeps_it(api: Api) -> None:
     assert len(chengdu) == 1, everything  # kept once, never duplicated
     assert chengdu[0]["valid_to"] is not None
     assert chengdu[0]["superseded_by"] == homes[0]["id"]
+
+
+def test_the_worker_keeps_the_players_profile_in_step(api: Api) -> None:
+    say(api, "I live in Chengdu", turn_id="home-1")
+    wait_for(api, lambda items: any("Chengdu" in e["summary"] for e in items))
+    say(api, "I just moved to Berlin", turn_id="home-2")
+    wait_for(api, lambda items: any("Berlin" in e["summary"] for e in items))
+
+    def profile_says_berlin(items: list[dict[str, Any]]) -> bool:
+        return any(e["type"] == "profile" and "Berlin" in e["summary"] for e in items)
+
+    profile = wait_for(api, profile_says_berlin, params={"include_derived": True})
+    [only] = [e for e in profile if e["type"] == "profile"]
+    assert "Berlin" in only["summary"] and "Chengdu" not in only["summary"]
+    assert len(only["sources"]) == 1
 
 
 def test_saying_the_same_thing_again_merges_instead_of_duplicating(api: Api) -> None:

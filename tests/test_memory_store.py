@@ -113,6 +113,28 @@ async def test_search_can_widen_to_a_worlds_personas(store: MemoryStore) -> None
     assert sorted(s.event.summary for s in world) == ["innkeeper", "smith"]  # never t2's
 
 
+async def test_keyword_search_finds_shared_words_in_scope_only(store: MemoryStore) -> None:
+    sister = make_event(ALICE, "t1", "relationship", "my sister Mia visits next week", "mia")
+    stomach = make_event(ALICE, "t2", summary="I have a sensitive stomach", subject="stomach")
+    bob = make_event(BOB, "t1", "relationship", "Mia is my daughter", "mia")
+    other = make_event(OTHER_TENANT, "t1", "relationship", "Mia lent me a horse", "mia")
+    await store.upsert([sister, stomach, bob, other], [unit(0), unit(1), unit(0), unit(0)])
+
+    hits = await store.keyword_search(ALICE, "Mia is coming over tonight!", 5)
+
+    assert [h.event.id for h in hits] == [sister.id]
+    assert hits[0].score > 0 and hits[0].vector is not None
+    assert await store.keyword_search(ALICE, "hotpot tonight", 5) == []
+
+
+async def test_keyword_search_skips_superseded_facts(store: MemoryStore) -> None:
+    old = make_event(ALICE, "t1", "identity", "I live in Chengdu", "home")
+    await store.upsert([old], [unit(0)])
+    await store.patch(ALICE, old.id, {"valid_to": datetime.now(UTC), "superseded_by": "x"})
+
+    assert await store.keyword_search(ALICE, "Chengdu food", 5) == []
+
+
 async def test_type_filter(store: MemoryStore) -> None:
     await store.upsert(
         [make_event(ALICE, "t1", kind="health"), make_event(ALICE, "t2", kind="plan")],

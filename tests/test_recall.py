@@ -64,6 +64,24 @@ async def test_a_similar_memory_comes_back_scored_with_its_signal(store: EdgeMem
     assert result.tokens == estimate_tokens("I love fishing at the lake") + 4
 
 
+async def test_a_shared_rare_word_brings_a_memory_by_the_keyword_signal(
+    store: EdgeMemoryStore,
+) -> None:
+    await remember(
+        store,
+        fact(1, "relationship", "Thunder, my old horse, went lame last winter"),
+        fact(2, "preference", "I love fishing at the lake"),
+    )
+    # Similarity and standing facts off: only shared words can bring anything.
+    config = RecallConfig(min_dense_relevance=2.0, min_standing_relevance=2.0)
+
+    result = await Recaller(store, shared_minilm(), config).recall(
+        ALICE, "Will Thunder be ready for the spring race?", NOW
+    )
+
+    assert [(r.event.type, r.signal) for r in result.items] == [("relationship", "keyword")]
+
+
 async def test_superseded_events_never_come_back(store: EdgeMemoryStore) -> None:
     old, new = fact(1, "identity", "I live in Chengdu"), fact(2, "identity", "I moved to Berlin")
     await remember(store, old, new)
@@ -169,7 +187,8 @@ def test_hotpot_brings_back_the_sensitive_stomach_among_twenty_other_facts(api: 
         f"{base}/turns:preview", json={"text": "I really want hotpot tonight!"}, headers=api.auth
     )
 
-    recalled = preview.json()["recalled"]
+    # The first line of a conversation also brings the player's profile; facts follow it.
+    recalled = [r for r in preview.json()["recalled"] if r["type"] != "profile"]
     assert recalled[0]["summary"] == "I have a sensitive stomach"
     assert recalled[0]["signal"] == "bearing"  # no similarity brought it: the judge did
     assert recalled[0]["relevance"] < 0.35

@@ -14,6 +14,8 @@ from memory.events import Event, ScoredEvent
 from memory.log import Conversation
 from memory.store.port import (
     INDEXED_KEYWORDS,
+    STOPWORD_LANGUAGES,
+    TEXT_FIELD,
     Vector,
     from_payload,
     in_scope,
@@ -47,6 +49,16 @@ def _scope_filter(
     return qe.Filter(must=must)
 
 
+# Multilingual tokenizer: words for Latin and Cyrillic scripts, dictionary words for CJK.
+_TEXT_INDEX = qe.TextIndexParams(
+    tokenizer=qe.TokenizerType.Multilingual,
+    lowercase=True,
+    ascii_folding=True,
+    stopwords=qe.StopwordsSet(languages={getattr(qe.Language, n) for n in STOPWORD_LANGUAGES}),
+    scoring=qe.TextScoringParams(type=qe.TextScoringType.Bm25),
+)
+
+
 def _dense(vector: Any) -> list[float] | None:
     if isinstance(vector, dict):  # named vectors: ours is the unnamed default
         vector = next(iter(vector.values()), None)
@@ -62,6 +74,9 @@ class EdgeMemoryStore:
         self._lock = threading.Lock()
         if any(path.iterdir()):
             self._shard = qe.EdgeShard.load(str(path))
+            if TEXT_FIELD not in self._shard.info().payload_schema:
+                # A shard made before the keyword signal existed gains its index here.
+                self._shard.update(qe.UpdateOperation.create_field_index(TEXT_FIELD, _TEXT_INDEX))
         else:
             config = qe.EdgeConfig(
                 vectors=qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)
@@ -79,6 +94,7 @@ class EdgeMemoryStore:
             self._shard.update(
                 qe.UpdateOperation.create_field_index(key, qe.PayloadSchemaType.Keyword)
             )
+        self._shard.update(qe.UpdateOperation.create_field_index(TEXT_FIELD, _TEXT_INDEX))
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         def locked() -> Any:
@@ -140,6 +156,32 @@ class EdgeMemoryStore:
                 event=from_payload(dict(p.payload or {})),
                 score=float(p.score),
                 vector=_dense(p.vector) if with_vectors else None,
+            )
+            for p in points
+        ]
+
+    async def keyword_search(
+        self,
+        c: Conversation,
+        text: str,
+        k: int,
+        *,
+        types: Sequence[str] | None = None,
+        personas: Sequence[str] | None = None,
+    ) -> list[ScoredEvent]:
+        request = qe.QueryRequest(
+            query=qe.TextQuery(TEXT_FIELD, text),
+            limit=k,
+            filter=_scope_filter(c, types, False, personas),
+            with_payload=True,
+            with_vector=True,
+        )
+        points = await self._run(self._shard.query, request)
+        return [
+            ScoredEvent(
+                event=from_payload(dict(p.payload or {})),
+                score=float(p.score),
+                vector=_dense(p.vector),
             )
             for p in points
         ]

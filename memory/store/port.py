@@ -12,6 +12,12 @@ Vector = Sequence[float]
 
 # Payload fields every adapter indexes; tenant_id is the tenant partition key.
 INDEXED_KEYWORDS = ("tenant_id", "persona_id", "player_id", "type", "subject", "status")
+# The payload field under a full-text index with BM25 scoring: the keyword signal of recall.
+TEXT_FIELD = "summary"
+# Languages whose stop words the full-text index drops, so "the" never links memories. English
+# only: other lists hold words that matter in English ("son" in French and Spanish, "mia" and
+# "come" in Italian); BM25's IDF already weighs their common words down.
+STOPWORD_LANGUAGES = ("English",)
 
 
 def to_payload(event: Event) -> dict[str, Any]:
@@ -75,6 +81,18 @@ class MemoryStore(Protocol):
     ) -> list[ScoredEvent]:
         """The k events nearest to `vector` (cosine), best first; `personas` widens the scope
         from the conversation's persona to these personas' events about the same player."""
+
+    async def keyword_search(
+        self,
+        c: Conversation,
+        text: str,
+        k: int,
+        *,
+        types: Sequence[str] | None = None,
+        personas: Sequence[str] | None = None,
+    ) -> list[ScoredEvent]:
+        """The k current events whose summaries share the most telling words with `text`
+        (BM25 over the full-text index), best first; score is the BM25 score."""
 
     async def patch(self, c: Conversation, event_id: str, fields: dict[str, Any]) -> None:
         """Overwrite some payload fields of one event (supersede, merge sources, decay)."""

@@ -1,7 +1,9 @@
 """The stack's memory pool: a Qdrant server through qdrant-client's AsyncQdrantClient.
 
 Tested against qdrant-client's local mode (`location=":memory:"` or `path=`), which runs the
-same client code path without a server.
+same client code path without a server. Local mode ranks text queries only with the default
+word tokenizer, so there the keyword signal splits on spaces and keeps stop words; a server gets
+the multilingual tokenizer (CJK words) and stop-word lists, as the embedded edge store has.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from memory.events import Event, ScoredEvent
 from memory.log import Conversation
 from memory.store.port import (
     INDEXED_KEYWORDS,
+    STOPWORD_LANGUAGES,
+    TEXT_FIELD,
     Vector,
     from_payload,
     in_scope,
@@ -49,11 +53,39 @@ def _scope_filter(
     return qm.Filter(must=must)
 
 
+def _text_index(server: bool) -> qm.TextIndexParams:
+    scoring = qm.TextScoringParams(type=qm.TextScoringType.BM25)
+    if not server:
+        return qm.TextIndexParams(type=qm.TextIndexType.TEXT, scoring=scoring)
+    return qm.TextIndexParams(
+        type=qm.TextIndexType.TEXT,
+        tokenizer=qm.TokenizerType.MULTILINGUAL,
+        lowercase=True,
+        ascii_folding=True,
+        stopwords=qm.StopwordsSet(
+            languages=[getattr(qm.Language, n.upper()) for n in STOPWORD_LANGUAGES]
+        ),
+        scoring=scoring,
+    )
+
+
+def _scored(point: qm.ScoredPoint) -> ScoredEvent:
+    vector = point.vector
+    return ScoredEvent(
+        event=from_payload(dict(point.payload or {})),
+        score=float(point.score),
+        vector=[float(x) for x in vector] if isinstance(vector, list) else None,  # type: ignore[arg-type]
+    )
+
+
 class QdrantMemoryStore:
-    def __init__(self, client: AsyncQdrantClient, collection: str, dim: int) -> None:
+    def __init__(
+        self, client: AsyncQdrantClient, collection: str, dim: int, server: bool = True
+    ) -> None:
         self._client = client
         self._collection = collection
         self._dim = dim
+        self._server = server
 
     @classmethod
     async def connect(cls, location: str, collection: str, dim: int) -> QdrantMemoryStore:
@@ -64,12 +96,16 @@ class QdrantMemoryStore:
             client = AsyncQdrantClient(location=":memory:")
         else:
             client = AsyncQdrantClient(path=location)
-        store = cls(client, collection, dim)
+        store = cls(client, collection, dim, server=location.startswith(("http://", "https://")))
         await store._ensure_collection()
         return store
 
     async def _ensure_collection(self) -> None:
         if await self._client.collection_exists(self._collection):
+            info = await self._client.get_collection(self._collection)
+            if TEXT_FIELD not in info.payload_schema:
+                # A collection made before the keyword signal existed gains its index here.
+                await self._create_text_index()
             return
         await self._client.create_collection(
             self._collection,
@@ -84,6 +120,12 @@ class QdrantMemoryStore:
             await self._client.create_payload_index(
                 self._collection, key, qm.PayloadSchemaType.KEYWORD
             )
+        await self._create_text_index()
+
+    async def _create_text_index(self) -> None:
+        await self._client.create_payload_index(
+            self._collection, TEXT_FIELD, _text_index(self._server)
+        )
 
     async def upsert(self, events: Sequence[Event], vectors: Sequence[Vector]) -> None:
         points = [
@@ -133,16 +175,27 @@ class QdrantMemoryStore:
             with_payload=True,
             with_vectors=with_vectors,
         )
-        return [
-            ScoredEvent(
-                event=from_payload(dict(p.payload or {})),
-                score=float(p.score),
-                vector=[float(x) for x in p.vector]  # type: ignore[arg-type]
-                if isinstance(p.vector, list)
-                else None,
-            )
-            for p in response.points
-        ]
+        return [_scored(p) for p in response.points]
+
+    async def keyword_search(
+        self,
+        c: Conversation,
+        text: str,
+        k: int,
+        *,
+        types: Sequence[str] | None = None,
+        personas: Sequence[str] | None = None,
+    ) -> list[ScoredEvent]:
+        response = await self._client.query_points(
+            self._collection,
+            query=qm.TextQuery(text=text),
+            using=TEXT_FIELD,
+            limit=k,
+            query_filter=_scope_filter(c, types, False, personas),
+            with_payload=True,
+            with_vectors=True,
+        )
+        return [_scored(p) for p in response.points]
 
     async def patch(self, c: Conversation, event_id: str, fields: dict[str, Any]) -> None:
         if await self.get(c, event_id) is None:

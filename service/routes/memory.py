@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from memory.events import EVENT_TYPES, Event, ScoredEvent, subject_of
 from memory.extraction.extractor import Candidate, ExtractionInput, HistoryLine
+from memory.hierarchy import DERIVED_TYPES
 from service.deps import ID_PATTERN, ConversationDep, PersonasDep, PlayerId, ServicesDep, TenantDep
 from service.errors import InvalidInput, NotFound, Problem
 
@@ -77,12 +78,17 @@ async def list_events(
     personas: PersonasDep,
     type: Annotated[str | None, Query(description="Only this type.")] = None,
     include_superseded: bool = False,
+    include_derived: Annotated[
+        bool, Query(description="Also the player's profile and reflections.")
+    ] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> EventList:
     await personas.get(c.persona_id)
     events = await services.memory.store.list_events(
         c, types=[type] if type else None, include_superseded=include_superseded, limit=limit
     )
+    if not (type or include_derived):
+        events = [e for e in events if e.type not in DERIVED_TYPES]
     return EventList(items=events)
 
 
@@ -133,6 +139,7 @@ async def write_event(
     )
     [vector] = await services.memory.embedder.embed([event.summary])
     await services.memory.store.upsert([event], [vector])
+    await services.memory.hierarchy.refresh(c, now)
     return event
 
 
@@ -145,6 +152,7 @@ async def write_event(
 async def delete_event(event_id: str, c: ConversationDep, services: ServicesDep) -> Response:
     if not await services.memory.store.delete(c, event_id):
         raise NotFound(f"event {event_id!r} does not exist")
+    await services.memory.hierarchy.refresh(c, datetime.now(UTC))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

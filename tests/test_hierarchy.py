@@ -1,0 +1,134 @@
+"""The pool's upper levels: profile and reflections, over a real edge shard and real MiniLM."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from memory.embedding import shared_minilm
+from memory.events import Event, event_id
+from memory.hierarchy import PROFILE, REFLECTION, Hierarchy, profile_id, profile_text
+from memory.log import Conversation
+from memory.recall import RecallConfig, Recaller
+from memory.store.edge import EdgeMemoryStore
+
+ALICE = Conversation("t1", "innkeeper", "alice")
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def fact(n: int, kind: str, summary: str, importance: int = 5) -> Event:
+    return Event(
+        id=event_id("t1", "innkeeper", "alice", f"turn-{n}", 0),
+        tenant_id="t1",
+        persona_id="innkeeper",
+        player_id="alice",
+        type=kind,
+        subject=summary.lower(),
+        summary=summary,
+        importance=importance,
+        valid_from=NOW - timedelta(days=n),
+        created_at=NOW - timedelta(days=n),
+    )
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[EdgeMemoryStore]:
+    store = EdgeMemoryStore(tmp_path / "shard", shared_minilm().dim)
+    yield store
+    await store.close()
+
+
+async def remember(store: EdgeMemoryStore, *events: Event) -> None:
+    await store.upsert(list(events), await shared_minilm().embed([e.summary for e in events]))
+
+
+def test_profile_groups_by_type_most_important_first_within_the_limit() -> None:
+    events = [
+        fact(1, "emotion", "I'm tired today"),
+        fact(2, "identity", "I am a carpenter", importance=6),
+        fact(3, "health", "I have a sensitive stomach", importance=8),
+        fact(4, "identity", "I live in Berlin", importance=8),
+    ]
+    assert profile_text(events, 1000) == (
+        "identity: I live in Berlin; I am a carpenter | health: I have a sensitive stomach"
+        " | emotion: I'm tired today"
+    )
+    assert len(profile_text(events, 40)) <= 40
+
+
+async def test_profile_follows_the_current_facts(store: EdgeMemoryStore) -> None:
+    berlin, chengdu = (
+        fact(1, "identity", "I live in Berlin"),
+        fact(2, "identity", "I live in Chengdu"),
+    )
+    stomach = fact(3, "health", "I have a sensitive stomach")
+    await remember(store, chengdu, stomach)
+    hierarchy = Hierarchy(store, shared_minilm())
+
+    await hierarchy.refresh(ALICE, NOW)
+    first = await store.get(ALICE, profile_id(ALICE))
+    await remember(store, berlin)
+    await store.patch(ALICE, chengdu.id, {"valid_to": NOW, "superseded_by": berlin.id})
+    await hierarchy.refresh(ALICE, NOW)
+    second = await store.get(ALICE, profile_id(ALICE))
+
+    assert first is not None and "Chengdu" in first.summary and first.type == PROFILE
+    assert second is not None and "Berlin" in second.summary and "Chengdu" not in second.summary
+    assert set(second.sources) == {berlin.id, stomach.id}
+
+
+async def test_a_reflection_forms_once_a_theme_weighs_enough_and_retires_when_it_cools(
+    store: EdgeMemoryStore,
+) -> None:
+    strain = [
+        fact(1, "emotion", "I feel like I'm drowning in work", importance=6),
+        fact(2, "experience", "my boss makes me work every night", importance=5),
+        fact(3, "health", "I haven't slept properly in weeks", importance=6),
+    ]
+    await remember(store, fact(4, "preference", "I love hotpot"), *strain)
+    hierarchy = Hierarchy(store, shared_minilm())
+
+    await hierarchy.refresh(ALICE, NOW)
+    [reflection] = await store.list_events(ALICE, types=[REFLECTION])
+    for event in strain[:2]:
+        await store.delete(ALICE, event.id)
+    await hierarchy.refresh(ALICE, NOW)
+
+    assert reflection.subject == "strain"
+    assert reflection.summary == "has been under a lot of strain lately"
+    assert set(reflection.sources) == {e.id for e in strain}
+    assert await store.list_events(ALICE, types=[REFLECTION]) == []
+
+
+async def test_a_calm_player_gets_no_reflection(store: EdgeMemoryStore) -> None:
+    await remember(
+        store,
+        fact(1, "preference", "I love hotpot"),
+        fact(2, "identity", "I am a carpenter"),
+        fact(3, "relationship", "my sister Mia is a nurse"),
+        fact(4, "plan", "I want to visit the mountains"),
+    )
+    await Hierarchy(store, shared_minilm()).refresh(ALICE, NOW)
+    assert await store.list_events(ALICE, types=[REFLECTION]) == []
+
+
+async def test_the_profile_opens_a_conversation_and_stays_out_otherwise(
+    store: EdgeMemoryStore,
+) -> None:
+    await remember(
+        store,
+        fact(1, "identity", "I am a carpenter"),
+        fact(2, "relationship", "my sister Mia is a nurse"),
+    )
+    await Hierarchy(store, shared_minilm()).refresh(ALICE, NOW)
+    recaller = Recaller(store, shared_minilm(), RecallConfig())
+
+    opening = await recaller.recall(ALICE, "Good evening!", NOW, opening=True)
+    later = await recaller.recall(ALICE, "Good evening!", NOW)
+
+    assert [r.signal for r in opening.items][:1] == ["profile"]
+    assert "carpenter" in opening.items[0].event.summary
+    assert "profile" not in [r.signal for r in later.items]
