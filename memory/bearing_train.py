@@ -1,7 +1,9 @@
-"""Train the bearing judge from labeled pairs: `python -m memory.bearing_train`.
+"""Train the bearing judge from labeled data: `python -m memory.bearing_train`.
 
-Reads tests/data/recall_train.jsonl (never the recall dev set that `make eval` scores), picks
-the regularisation and threshold out of fold, writes memory/artefacts/bearing.npz.
+Reads the pairs in tests/data/recall_train.jsonl and the cases (a line and a player's 8-12
+memories) in tests/data/recall_train_cases.jsonl, never the recall dev set that `make eval`
+scores. Picks the selection policy (threshold, cap, margin) out of fold, trains on everything
+with a fixed seed, writes memory/artefacts/bearing.npz.
 """
 
 from __future__ import annotations
@@ -10,82 +12,167 @@ import argparse
 import hashlib
 import json
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from rich.console import Console
-from sklearn.linear_model import LogisticRegression
+from rich.progress import Progress
 from sklearn.model_selection import GroupKFold
 
-from memory.bearing import ARTEFACT, BearingJudge, pair_features, select
+from memory.bearing import ARTEFACT, BearingJudge, select, type_index
 from memory.embedding import shared_minilm
+from memory.events import EVENT_TYPES
 
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "recall_train.jsonl"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+PAIRS = DATA / "recall_train.jsonl"
+CASES = DATA / "recall_train_cases.jsonl"
+SEED = 7
+RANK = 64
+EPOCHS = 60
+NEGATIVES_PER_LINE = 6  # memories of other lines: a real player holds many that do not bear
 
 
-Case = tuple[np.ndarray, np.ndarray]  # probabilities, labels
+@dataclass
+class Pair:
+    line: str
+    memory: str
+    type: str
+    bears: bool
 
 
-def _augmented(
-    rows: np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
-    pairs: list[dict[str, Any]],
-    lines: np.ndarray,
-    memories: np.ndarray,
-    groups: list[str],
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The rows plus, for each of their lines, 4 memories of other lines labelled "does not
-    bear": the written pairs hold few negatives per line, a real player holds many."""
-    first: dict[str, int] = {}
-    for i in rows:
-        first.setdefault(groups[i], int(i))
-    extra_x, pool = [], np.asarray(rows)
-    for line, i in first.items():
-        others = [j for j in rng.choice(pool, 12, replace=False) if groups[j] != line][:4]
-        extra_x.append(
-            pair_features(lines[i], memories[others], [pairs[j]["memory"]["type"] for j in others])
+def load_pairs(pairs_path: Path = PAIRS, cases_path: Path = CASES) -> list[Pair]:
+    pairs = [
+        Pair(r["line"], r["memory"]["summary"], r["memory"]["type"], bool(r["bears"]))
+        for r in _jsonl(pairs_path)
+    ]
+    for case in _jsonl(cases_path) if cases_path.exists() else []:
+        relevant = set(case["relevant"])
+        pairs += [
+            Pair(case["line"], m["summary"], m["type"], m["id"] in relevant)
+            for m in case["memories"]
+        ]
+    return pairs
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+class _Scorer(torch.nn.Module):
+    """The judge's formula in torch, for training; BearingJudge runs it in numpy."""
+
+    def __init__(self, dim: int, rank: int) -> None:
+        super().__init__()
+        types = len(EVENT_TYPES) + 1
+        self.a = torch.nn.Linear(dim, rank, bias=False)
+        self.b = torch.nn.Linear(dim, rank, bias=False)
+        self.w = torch.nn.Parameter(torch.zeros(dim))
+        self.type_bias = torch.nn.Parameter(torch.zeros(types))
+        self.type_scale = torch.nn.Parameter(torch.zeros(types))
+        self.bias = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, u: torch.Tensor, v: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        cosine = (u * v).sum(-1)
+        logits: torch.Tensor = (
+            (self.a(u) * self.b(v)).sum(-1)
+            + (u * v * self.w).sum(-1)
+            + self.type_bias[t]
+            + self.type_scale[t] * cosine
+            + self.bias
         )
-    stacked = np.concatenate([x[rows], *extra_x])
-    labels = np.concatenate([y[rows], np.zeros(len(stacked) - len(rows), dtype=y.dtype)])
-    return stacked, labels
+        return logits
+
+    def judge(self) -> BearingJudge:
+        def array(x: torch.Tensor) -> np.ndarray:
+            return x.detach().numpy().astype(np.float32)
+
+        return BearingJudge(
+            a=array(self.a.weight),
+            b_=array(self.b.weight),
+            w=array(self.w),
+            type_bias=array(self.type_bias),
+            type_scale=array(self.type_scale),
+            bias=float(self.bias.item()),
+        )
 
 
-def _simulated_cases(
-    x: np.ndarray,
-    y: np.ndarray,
-    pairs: list[dict[str, Any]],
-    lines: np.ndarray,
-    memories: np.ndarray,
-    groups: list[str],
-    c: float,
-    rng: np.random.Generator,
-) -> list[Case]:
-    cases: list[Case] = []
-    for train, test in GroupKFold(5).split(x, y, groups):
-        model = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
-        model.fit(*_augmented(train, x, y, pairs, lines, memories, groups, rng))
-        by_line: dict[str, list[int]] = {}
-        for i in test:
-            by_line.setdefault(groups[i], []).append(int(i))
-        for line, own in by_line.items():
-            others = [i for i in rng.choice(len(pairs), 40, replace=False) if groups[i] != line][:8]
-            rows = own + others
-            features = pair_features(
-                lines[own[0]], memories[rows], [pairs[i]["memory"]["type"] for i in rows]
+class Trainer:
+    def __init__(self, pairs: list[Pair], vectors: dict[str, np.ndarray]) -> None:
+        self.pairs = pairs
+        self.vectors = vectors
+        self.lines = sorted({p.line for p in pairs})
+
+    def rows(
+        self, lines: Sequence[str], rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(u, v, type index, label) for the pairs of `lines`, plus sampled negatives."""
+        chosen = set(lines)
+        own = [p for p in self.pairs if p.line in chosen]
+        extra = []
+        for line in lines:
+            for j in rng.choice(len(own), NEGATIVES_PER_LINE, replace=False):
+                if own[j].line != line:
+                    extra.append(Pair(line, own[j].memory, own[j].type, False))
+        rows = own + extra
+        return (
+            np.stack([self.vectors[p.line] for p in rows]),
+            np.stack([self.vectors[p.memory] for p in rows]),
+            type_index([p.type for p in rows]),
+            np.array([float(p.bears) for p in rows], dtype=np.float32),
+        )
+
+    def fit(self, lines: Sequence[str], progress: Progress | None = None) -> BearingJudge:
+        torch.manual_seed(SEED)
+        rng = np.random.default_rng(SEED)
+        u, v, t, y = (torch.from_numpy(x) for x in self.rows(lines, rng))
+        model = _Scorer(u.shape[1], RANK)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.1)
+        positive_weight = (len(y) - y.sum()) / y.sum().clamp(min=1)
+        task = progress.add_task("training", total=EPOCHS) if progress else None
+        for _ in range(EPOCHS):
+            order = torch.randperm(len(y))
+            for start in range(0, len(y), 256):
+                batch = order[start : start + 256]
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                    model(u[batch], v[batch], t[batch]), y[batch], pos_weight=positive_weight
+                )
+                optimizer.zero_grad()
+                loss.backward()  # type: ignore[no-untyped-call]
+                optimizer.step()
+            if progress is not None and task is not None:
+                progress.advance(task)
+        if progress is not None and task is not None:
+            progress.remove_task(task)
+        return model.judge()
+
+    def simulated_turns(
+        self, judge: BearingJudge, lines: Sequence[str], rng: np.random.Generator
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each held-out line against its own memories and 8 of other lines, as at a turn."""
+        turns = []
+        for line in lines:
+            own = [p for p in self.pairs if p.line == line]
+            others = [self.pairs[i] for i in rng.choice(len(self.pairs), 24, replace=False)]
+            memories = own + [p for p in others if p.line != line][:8]
+            probabilities = judge.probabilities(
+                self.vectors[line],
+                np.stack([self.vectors[p.memory] for p in memories]),
+                [p.type for p in memories],
             )
-            labels = np.array([y[i] for i in own] + [0] * len(others))
-            cases.append((model.predict_proba(features)[:, 1], labels))
-    return cases
+            labels = np.array([int(p.bears) for p in own] + [0] * (len(memories) - len(own)))
+            turns.append((probabilities, labels))
+        return turns
 
 
-def _policy_scores(
-    cases: list[Case], threshold: float, cap: int, margin: float
+def policy_scores(
+    turns: list[tuple[np.ndarray, np.ndarray]], threshold: float, cap: int, margin: float
 ) -> dict[str, float]:
     hits = relevant = chosen = 0
-    for probabilities, labels in cases:
+    for probabilities, labels in turns:
         picked = select(probabilities, threshold, cap, margin)
         hits += int(labels[picked].sum())
         relevant += int(labels.sum())
@@ -98,62 +185,39 @@ def _policy_scores(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--out", type=Path, default=ARTEFACT)
     args = parser.parse_args()
     console = Console()
     started = time.monotonic()
-    pairs = [json.loads(line) for line in args.data.read_text().splitlines() if line.strip()]
-    embedder = shared_minilm()
-    with console.status(f"embedding {len(pairs)} pairs"):
-        lines = np.asarray(embedder.embed_sync([p["line"] for p in pairs]), dtype=np.float32)
-        memories = np.asarray(
-            embedder.embed_sync([p["memory"]["summary"] for p in pairs]), dtype=np.float32
-        )
-    x = np.concatenate(
-        [
-            pair_features(lines[i], memories[i : i + 1], [p["memory"]["type"]])
-            for i, p in enumerate(pairs)
-        ]
-    )
-    y = np.array([1 if p["bears"] else 0 for p in pairs])
-    # Folds by line, so a line's other pairs never leak into its own fold.
-    groups = [p["line"] for p in pairs]
-    # Out of fold, each line is also judged against memories of 8 other lines: at a real turn
-    # the judge sees a player's whole list, mostly facts that do not bear. The cap and the
-    # margin below are chosen on that simulation, never on the dev set.
-    rng = np.random.default_rng(7)
-    best: dict[str, float] = {"f1": -1.0}
-    for c in (1.0, 4.0):
-        cases = _simulated_cases(x, y, pairs, lines, memories, groups, c, rng)
-        for threshold in (0.4, 0.5, 0.6, 0.7, 0.8):
+    pairs = load_pairs()
+    texts = sorted({p.line for p in pairs} | {p.memory for p in pairs})
+    with console.status(f"embedding {len(texts)} texts"):
+        embedded = np.asarray(shared_minilm().embed_sync(texts), dtype=np.float32)
+    embedded /= np.linalg.norm(embedded, axis=1, keepdims=True)
+    trainer = Trainer(pairs, dict(zip(texts, embedded, strict=True)))
+    rng = np.random.default_rng(SEED)
+    turns: list[tuple[np.ndarray, np.ndarray]] = []
+    lines = np.array(trainer.lines)
+    with Progress(console=console) as progress:
+        folds = progress.add_task("out-of-fold judges", total=5)
+        for train, test in GroupKFold(5).split(lines, groups=lines):
+            judge = trainer.fit(list(lines[train]), progress)
+            turns += trainer.simulated_turns(judge, list(lines[test]), rng)
+            progress.advance(folds)
+        best: dict[str, float] = {"f1": -1.0}
+        for threshold in (0.5, 0.6, 0.7, 0.8, 0.9):
             for cap in (1, 2, 3):
                 for margin in (0.1, 0.2, 0.3, 1.0):
-                    scores = _policy_scores(cases, threshold, cap, margin)
+                    scores = policy_scores(turns, threshold, cap, margin)
                     if scores["f1"] > best["f1"]:
-                        best = {
-                            **scores,
-                            "c": c,
-                            "threshold": threshold,
-                            "cap": cap,
-                            "margin": margin,
-                        }
-        console.print(f"C={c}: best simulated-turn F1 so far {best['f1']:.3f}")
-    everything = np.arange(len(pairs))
-    model = LogisticRegression(C=best["c"], class_weight="balanced", max_iter=3000)
-    model.fit(*_augmented(everything, x, y, pairs, lines, memories, groups, rng))
-    judge = BearingJudge(
-        w=model.coef_[0].astype(np.float32),
-        b=float(model.intercept_[0]),
-        threshold=best["threshold"],
-        cap=int(best["cap"]),
-        margin=best["margin"],
-    )
-    digest = hashlib.sha256(args.data.read_bytes()).hexdigest()[:16]
-    judge.save(args.out, pairs=len(pairs), data_sha256=digest, **best)
+                        best = {**scores, "threshold": threshold, "cap": cap, "margin": margin}
+        judge = trainer.fit(trainer.lines, progress)
+    judge.threshold, judge.cap, judge.margin = best["threshold"], int(best["cap"]), best["margin"]
+    digest = hashlib.sha256(PAIRS.read_bytes() + CASES.read_bytes()).hexdigest()[:16]
+    judge.save(args.out, pairs=len(pairs), data_sha256=digest, rank=RANK, **best)
     console.print(
-        f"[green]✓[/] {args.out}: simulated turns: hit rate {best['recall']:.3f}, "
-        f"distractor rate {1 - best['precision']:.3f} (C={best['c']}, threshold "
+        f"[green]✓[/] {args.out}: {len(pairs)} pairs; simulated turns out of fold: hit rate "
+        f"{best['recall']:.3f}, distractor rate {1 - best['precision']:.3f} (threshold "
         f"{best['threshold']}, cap {best['cap']}, margin {best['margin']}) "
         f"in {time.monotonic() - started:.0f} s"
     )

@@ -41,6 +41,8 @@ class RecallConfig:
     min_lore_relevance: float = 0.4
     budget_tokens: int = 400
     min_dense_relevance: float = 0.35
+    # Similar enough that it bears whatever the judge says ("fishing?" and "loves fishing").
+    certain_dense_relevance: float = 0.55
     min_standing_relevance: float = 0.2
     # BM25 over the whole pool: a score this high means a shared word that is not common.
     # Absolute BM25 scores shift with the pool's size, so the judge, not this, decides when
@@ -198,9 +200,20 @@ class Recaller:
     def _judged(
         self, candidates: list[_Candidate], line: Vector, now: datetime, judge: BearingJudge
     ) -> list[Recalled]:
-        """The judge reads every candidate against the line and lets through what bears."""
+        """The judge reads every candidate against the line and lets through what bears; a
+        near restatement of the line comes through whatever the judge thinks."""
         memories = np.stack([c.vector for c in candidates])
         picked = judge.choose(line, memories, [c.event.type for c in candidates])
+        cosines = sorted((c.cosine for c in candidates), reverse=True)
+        nearest = max(range(len(candidates)), key=lambda i: candidates[i].cosine)
+        # Only a clear nearest: in scripts MiniLM reads poorly (CJK) every cosine runs high.
+        clear = len(cosines) == 1 or cosines[0] - cosines[1] >= 0.1
+        if (
+            clear
+            and cosines[0] >= self._config.certain_dense_relevance
+            and nearest not in {i for i, _ in picked}
+        ):
+            picked.append((nearest, cosines[0]))
         return [
             self._scored(
                 candidates[i].event,

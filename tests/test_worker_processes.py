@@ -108,6 +108,24 @@ def _wait_until_drained(target: RedisTarget, timeout_s: float = 120.0) -> None:
     raise AssertionError(f"the group did not drain: {group}")
 
 
+def _wait_for_readers(count: int, timeout_s: float = 120.0) -> None:
+    """Until `count` workers are blocked reading the group. (Redis 7.0 lists a consumer only
+    once its first read returns, so XINFO CONSUMERS cannot tell.)"""
+    client = SyncRedis.from_url(REDIS_SERVER_URL, decode_responses=True)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            blocked = [
+                c for c in client.client_list() if c["cmd"] == "xreadgroup" and "b" in c["flags"]
+            ]
+            if len(blocked) >= count:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"{count} workers were not reading within {timeout_s} s")
+    finally:
+        client.close()
+
+
 def _stop(process: subprocess.Popen[str]) -> str:
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=30)
@@ -158,7 +176,7 @@ def test_two_workers_in_one_group_extract_each_turn_once(
 ) -> None:
     # Each worker owns its own embedded shard, so what each one extracted can be told apart.
     workers = [_worker(redis_server_target, tmp_path / name, name) for name in ("w1", "w2")]
-    time.sleep(6)  # both are up and reading before the lines arrive
+    _wait_for_readers(2)  # both are up and reading before the lines arrive
     asyncio.run(_enqueue(redis_server_target))
     _wait_until_drained(redis_server_target)
     for worker in workers:
