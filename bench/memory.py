@@ -58,6 +58,52 @@ LINES = [
 ]
 
 
+# Summaries of six words from a small vocabulary, so the keyword index has real postings.
+VOCABULARY = np.array(
+    [
+        "stomach",
+        "sister",
+        "horse",
+        "fishing",
+        "lake",
+        "harvest",
+        "river",
+        "brother",
+        "mill",
+        "ale",
+        "bread",
+        "rain",
+        "sword",
+        "mountain",
+        "debt",
+        "wedding",
+        "fever",
+        "boat",
+        "winter",
+        "market",
+        "promise",
+        "father",
+        "mother",
+        "dog",
+        "exam",
+        "fear",
+        "dark",
+        "heights",
+        "sea",
+        "travel",
+        "friend",
+        "wife",
+        "husband",
+        "job",
+        "farm",
+        "city",
+        "festival",
+        "letter",
+        "child",
+    ]
+)
+
+
 def _events(n: int, rng: np.random.Generator) -> tuple[list[Event], np.ndarray]:
     now = datetime.now(UTC)
     vectors = rng.standard_normal((n, DIM)).astype(np.float32)
@@ -70,7 +116,7 @@ def _events(n: int, rng: np.random.Generator) -> tuple[list[Event], np.ndarray]:
             player_id=f"p{i % PLAYERS}",
             type="health",
             subject=f"s{i}",
-            summary=f"event {i}",
+            summary=" ".join(rng.choice(VOCABULARY, 6)),
             created_at=now,
             valid_from=now,
         )
@@ -111,14 +157,21 @@ async def _search_latency(
 
 
 async def _recall_latency(store: MemoryStore, n: int, turns: int) -> dict[str, Any]:
-    """A whole recall as a turn runs it: embed the line, two searches, the bearing judge."""
+    """A whole recall as the first line of a conversation runs it: embed the line; dense,
+    standing-fact and keyword searches; the bearing judge; the profile; two lore searches."""
     recaller = Recaller(store, shared_minilm(), RecallConfig(), BearingJudge.load())
     rng = np.random.default_rng(11)
     timings = []
     for i in range(turns):
         player = Conversation("bench", "innkeeper", f"p{rng.integers(PLAYERS)}")
         started = time.perf_counter()
-        await recaller.recall(player, LINES[i % len(LINES)], datetime.now(UTC))
+        await recaller.recall(
+            player,
+            LINES[i % len(LINES)],
+            datetime.now(UTC),
+            opening=True,
+            lore_owners=["innkeeper"],
+        )
         timings.append((time.perf_counter() - started) * 1000)
     return {
         "events": n,

@@ -102,3 +102,14 @@ def test_bad_lore_uploads_are_refused_clearly(api: Api) -> None:
         response = api.client.post("/v1/lore", json=body, headers=api.auth)
         assert response.status_code == code, (body, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_deleting_a_persona_deletes_its_lore(api: Api) -> None:
+    api.client.post("/v1/personas", json={"id": "bard", "name": "Bard"}, headers=api.auth)
+    _upload(api, title="The Valley of Eld", text=VALLEY, persona_id="bard")
+
+    assert api.client.delete("/v1/personas/bard", headers=api.auth).status_code == 204
+    api.client.post("/v1/personas", json={"id": "bard", "name": "Bard"}, headers=api.auth)
+
+    assert api.client.get("/v1/lore?persona_id=bard", headers=api.auth).json()["items"] == []
+    assert _recalled(api, "Who rules this valley?", "bard") == []

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from memory.lore import LoreLibrary
+from persona.lore import LoreRepository
 from persona.schemas import Persona, PersonaCreate, PersonaFields, PersonaList
-from service.deps import PersonaId, PersonasDep
+from service.deps import PersonaId, PersonasDep, ServicesDep, SessionDep, TenantDep
 from service.errors import Problem
 
 router = APIRouter(prefix="/v1/personas", tags=["personas"])
@@ -63,6 +65,18 @@ async def replace_persona(
     summary="Delete a persona",
     responses=_ERRORS | _NOT_FOUND,
 )
-async def delete_persona(persona_id: PersonaId, personas: PersonasDep) -> Response:
+async def delete_persona(
+    persona_id: PersonaId,
+    personas: PersonasDep,
+    session: SessionDep,
+    tenant_id: TenantDep,
+    services: ServicesDep,
+) -> Response:
+    """The persona and its own lore go; what players told it stays until they are erased."""
     await personas.delete(persona_id)
+    lore = LoreRepository(session, tenant_id)
+    library = LoreLibrary(services.memory.store, services.memory.embedder)
+    for document in await lore.list(persona_id, None):
+        await library.remove(tenant_id, persona_id, document.id, document.chunks)
+        await lore.delete(await lore.row(document.id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
