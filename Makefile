@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install model run test test-fast lint bench eval eval-llm train-extractor train-recall clean
+.PHONY: install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-persona clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,18 +39,24 @@ bench: model
 train-extractor: install
 	$(BIN)/python -m memory.extraction.train
 
-# The recall bearing judge (memory/artefacts/bearing.npz, shipped) from tests/data, ~30 s.
+# The recall bearing judge (memory/artefacts/bearing.npz, shipped) from tests/data, ~35 s.
 train-recall: install
 	$(BIN)/python -m memory.bearing_train
 
-# Extraction and recall quality on the dev sets; eval-llm adds the prompt-only extraction
-# baseline (starts vLLM, ~20 minutes on the CPU).
+# The refusal gate and the emotion reader (persona/artefacts/*.npz, shipped), ~40 s.
+train-persona: install
+	$(BIN)/python -m persona.train
+
+# Extraction, recall, refusal and emotion quality on the dev sets; eval-llm adds the
+# prompt-only model baselines (starts vLLM, ~25 minutes on the CPU).
 eval: install
 	$(BIN)/python -m eval.extraction
 	$(BIN)/python -m eval.recall
+	$(BIN)/python -m eval.persona
 
 eval-llm: model
 	$(BIN)/python -m eval.extraction --llm
+	$(BIN)/python -m eval.persona --llm
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

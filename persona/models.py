@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, TimestampMixin, utcnow
@@ -21,8 +21,13 @@ class PersonaRow(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(100))
     world: Mapped[str] = mapped_column(Text, default="")
     background: Mapped[str] = mapped_column(Text, default="")
+    knowledge: Mapped[str] = mapped_column(Text, default="")
+    outside: Mapped[str] = mapped_column(Text, default="")
     speaking_style: Mapped[str] = mapped_column(Text, default="")
     greeting: Mapped[str] = mapped_column(Text, default="")
+    examples: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    adapter: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    refusal_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
     extraction: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     world_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     memory_scope: Mapped[str] = mapped_column(String(16), default="persona")

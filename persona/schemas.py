@@ -31,12 +31,45 @@ class ExtractionConfig(BaseModel):
         return self
 
 
+class ExampleDialogue(BaseModel):
+    player: str = Field(min_length=1, max_length=500)
+    npc: str = Field(min_length=1, max_length=1000)
+
+
+class LoraAdapter(BaseModel):
+    """Weights that make a persona's voice: a peft LoRA folder the model server can read."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    path: str = Field(min_length=1, max_length=1000)
+
+
 class PersonaFields(BaseModel):
     name: str = Field(min_length=1, max_length=100, examples=["Bram Alderwood"])
     world: str = Field("", max_length=4000, description="The world the character lives in.")
     background: str = Field("", max_length=8000, description="Who the character is.")
+    knowledge: str = Field(
+        "", max_length=4000, description="What the character knows about and can talk of."
+    )
+    outside: str = Field(
+        "",
+        max_length=4000,
+        description="What lies outside the character's world (it refuses, in character).",
+    )
     speaking_style: str = Field("", max_length=2000)
     greeting: str = Field("", max_length=1000)
+    examples: list[ExampleDialogue] = Field(
+        default_factory=list, max_length=20, description="Example exchanges in the voice."
+    )
+    adapter: LoraAdapter | None = Field(
+        None, description="A LoRA adapter for this persona; None uses the base model."
+    )
+    refusal_threshold: float | None = Field(
+        None,
+        ge=0.05,
+        le=0.95,
+        description="Refuse when the gate's out-of-world probability passes this; "
+        "None uses the trained default. Lower refuses more.",
+    )
     extraction: ExtractionConfig = Field(default_factory=ExtractionConfig)
     world_id: Identifier | None = Field(
         None, description="Personas of one game world share this id (e.g. a village)."

@@ -12,9 +12,15 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from memory.embedding import shared_minilm
+from memory.extraction.classifier import Featurizer
 from memory.log import ConversationLog
 from memory.wiring import Memory, build_memory, make_worker
+from persona.character import CharacterReader
+from persona.emotion import shipped_reader
 from persona.extraction_configs import PersonaExtractionConfigs
+from persona.gate import shipped_gate
+from persona.relationship import RelationshipStore
 from service.bootstrap import bootstrap_dev_tenant
 from service.db import make_engine, make_sessionmaker, migrate
 from service.errors import install_error_handlers
@@ -24,6 +30,7 @@ from service.redis_embedded import EmbeddedRedis
 from service.routes import health, personas, turns, ws
 from service.routes import lore as lore_routes
 from service.routes import memory as memory_routes
+from service.routes import relationship as relationship_routes
 from service.runtime.server import VLLMServer
 from service.settings import Settings
 from service.turn import TurnService
@@ -44,6 +51,14 @@ class Services:
     turns: TurnService
     memory: Memory
     rate_limiter: TenantRateLimiter
+    relationships: RelationshipStore
+
+
+def character_reader(settings: Settings) -> CharacterReader | None:
+    """The refusal gate and emotion reader (shipped artefacts), unless switched off."""
+    if not settings.character_reading:
+        return None
+    return CharacterReader(Featurizer(shared_minilm()), shipped_gate(), shipped_reader())
 
 
 @asynccontextmanager
@@ -94,6 +109,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 configs=PersonaExtractionConfigs(sessions),
             )
             worker_task = asyncio.create_task(worker.run(stop_worker), name="extraction-worker")
+        relationships = RelationshipStore(redis, settings.redis_prefix)
         app.state.services = Services(
             settings=settings,
             redis=redis,
@@ -101,8 +117,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             sessions=sessions,
             conversation_log=conversation_log,
             model=model,
-            turns=TurnService(settings, sessions, conversation_log, model, memory.recaller),
+            turns=TurnService(
+                settings,
+                sessions,
+                conversation_log,
+                model,
+                memory.recaller,
+                character_reader(settings),
+                relationships,
+            ),
             memory=memory,
+            relationships=relationships,
             rate_limiter=TenantRateLimiter(
                 redis, settings.redis_prefix, settings.rate_limit_per_minute
             ),
@@ -141,4 +166,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ws.router)
     app.include_router(memory_routes.router)
     app.include_router(lore_routes.router)
+    app.include_router(relationship_routes.router)
     return app

@@ -23,8 +23,14 @@ class TurnRequest(BaseModel):
 
 
 class Emotion(BaseModel):
-    label: str
+    """The player's emotion in this line, read by a classifier trained on labeled lines."""
+
+    label: str = Field(
+        description="neutral, joy, sadness, anger, fear, surprise, disgust, "
+        "anxiety, loneliness or gratitude."
+    )
     intensity: float = Field(ge=0, le=1)
+    support: bool = Field(False, description="The reply was guided to acknowledge and comfort.")
 
 
 class RecalledMemory(BaseModel):
@@ -45,6 +51,7 @@ class Timings(BaseModel):
 
     persona_ms: float = 0.0
     log_ms: float = 0.0
+    read_ms: float = Field(0.0, description="The refusal gate and the emotion reader.")
     recall_ms: float = 0.0
     prompt_ms: float = 0.0
     first_token_ms: float = 0.0

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     )
 
     # Turns.
+    character_reading: bool = Field(
+        True, description="Read each line for refusal and emotion before answering."
+    )
     max_text_chars: int = 2000
     history_turns: int = 12
     turn_result_ttl_s: int = 86_400

@@ -14,12 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from memory.log import Conversation, ConversationLog, LogEntry, dump_result
 from memory.lore import lore_owners
 from memory.recall import Recalled, Recaller, RecallResult
-from persona.prompt import build_messages
+from persona.character import CharacterReader, LineReading
+from persona.prompt import Guidance, build_messages
+from persona.relationship import RelationshipStore
 from persona.repository import PersonaRepository
 from persona.schemas import Persona
 from service.errors import InvalidInput, TurnInProgress
 from service.llm import ChatModel, OnToken
-from service.schemas import RecalledMemory, Timings, TurnPreview, TurnRequest, TurnResponse
+from service.schemas import Emotion, RecalledMemory, Timings, TurnPreview, TurnRequest, TurnResponse
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -32,6 +34,8 @@ class TurnService:
     conversation_log: ConversationLog
     model: ChatModel
     recaller: Recaller
+    character: CharacterReader | None = None
+    relationships: RelationshipStore | None = None
 
     def validate_text(self, text: str) -> str:
         if not text.strip():
@@ -80,10 +84,15 @@ class TurnService:
         """Everything a turn would decide before generating; nothing is logged or generated."""
         text = self.validate_text(request.text)
         persona, scope = await self._persona(c)
+        reading = await self._read(c, persona, text)
         history = await self.conversation_log.recent(c, self.settings.history_turns)
-        recall = await self._recall(c, persona, scope, text, history)
-        messages = build_messages(persona, history, text, [r.event for r in recall.items])
+        recall = await self._recall(c, persona, scope, text, history, reading)
+        guidance = await self._guidance(c, reading)
+        messages = build_messages(persona, history, text, [r.event for r in recall.items], guidance)
         return TurnPreview(
+            refused=reading is not None and reading.verdict.refused,
+            refusal_reason=reading.verdict.reason if reading is not None else None,
+            emotion=emotion_of(reading),
             recalled=[recalled_memory(r) for r in recall.items],
             memory_tokens=recall.tokens,
             prompt_tokens=await self.model.count_tokens(messages),
@@ -97,7 +106,10 @@ class TurnService:
         scope: tuple[str, ...] | None,
         text: str,
         history: Sequence[LogEntry],
+        reading: LineReading | None,
     ) -> RecallResult:
+        if reading is not None and reading.verdict.refused:
+            return RecallResult()  # nothing the player told us bears on a line we decline
         now = datetime.now(UTC)
         gap = timedelta(minutes=self.settings.session_gap_minutes)
         # A first line, or the first after a long pause: the NPC recalls who this player is.
@@ -109,6 +121,25 @@ class TurnService:
             scope,
             opening=opening,
             lore_owners=lore_owners(persona.id, persona.world_id),
+        )
+
+    async def _read(self, c: Conversation, persona: Persona, text: str) -> LineReading | None:
+        if self.character is None:
+            return None
+        return await self.character.read(c.tenant_id, persona, text)
+
+    async def _guidance(self, c: Conversation, reading: LineReading | None) -> Guidance | None:
+        if reading is None:
+            return None
+        affinity = 0.0
+        if self.relationships is not None:
+            affinity = (await self.relationships.get(c)).affinity
+        emotion = reading.emotion
+        return Guidance(
+            refusal=reading.verdict.reason if reading.verdict.refused else None,
+            emotion=emotion.label if emotion is not None else None,
+            support=emotion is not None and emotion.support,
+            affinity=affinity,
         )
 
     async def _persona(self, c: Conversation) -> tuple[Persona, tuple[str, ...] | None]:
@@ -143,11 +174,16 @@ class TurnService:
         timings.log_ms = _ms(stage)
 
         stage = time.perf_counter()
-        recall = await self._recall(c, persona, scope, text, history)
+        reading = await self._read(c, persona, text)
+        timings.read_ms = _ms(stage)
+
+        stage = time.perf_counter()
+        recall = await self._recall(c, persona, scope, text, history, reading)
         timings.recall_ms = _ms(stage)
 
         stage = time.perf_counter()
-        messages = build_messages(persona, history, text, [r.event for r in recall.items])
+        guidance = await self._guidance(c, reading)
+        messages = build_messages(persona, history, text, [r.event for r in recall.items], guidance)
         timings.prompt_ms = _ms(stage)
 
         completion = await self.model.reply(messages, on_token)
@@ -157,9 +193,14 @@ class TurnService:
         response = TurnResponse(
             turn_id=turn_id,
             reply=completion.text,
+            refused=reading is not None and reading.verdict.refused,
+            refusal_reason=reading.verdict.reason if reading is not None else None,
+            emotion=emotion_of(reading),
             timings=timings,
             recalled=[recalled_memory(r) for r in recall.items],
         )
+        if self.relationships is not None and reading is not None and reading.emotion:
+            await self.relationships.record(c, reading.emotion)
         timings.total_ms = _ms(started)
         await self.conversation_log.append_npc_line(
             c, completion.text, turn_id, request.at, datetime.now(UTC), dump_result(response)
@@ -174,6 +215,13 @@ class TurnService:
             total_ms=timings.total_ms,
         )
         return response
+
+
+def emotion_of(reading: LineReading | None) -> Emotion | None:
+    if reading is None or reading.emotion is None:
+        return None
+    e = reading.emotion
+    return Emotion(label=e.label, intensity=e.intensity, support=e.support)
 
 
 def recalled_memory(item: Recalled) -> RecalledMemory:

@@ -165,6 +165,7 @@ async def delete_event(event_id: str, c: ConversationDep, services: ServicesDep)
 async def erase_player(player_id: PlayerId, tenant_id: TenantDep, services: ServicesDep) -> Erased:
     log_keys = await services.conversation_log.erase_player(tenant_id, player_id)
     events = await services.memory.store.erase_player(tenant_id, player_id)
+    log_keys += await services.relationships.erase_player(tenant_id, player_id)
     return Erased(player_id=player_id, events_deleted=events, log_keys_deleted=log_keys)
 
 

@@ -1,0 +1,76 @@
+"""Reading a player's line for a persona before it answers: the refusal verdict and the emotion.
+
+One MiniLM ⊕ e5 embedding of the line feeds both heads (about 20 ms on the CPU). The persona's
+sentences are embedded once per persona version and kept in a small cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from memory.extraction.classifier import Featurizer
+from persona.emotion import EmotionReader, Reading
+from persona.gate import PersonaText, RefusalGate, Verdict
+from persona.schemas import Persona
+
+Parts = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class LineReading:
+    verdict: Verdict
+    emotion: Reading | None
+
+
+def persona_text(persona: Persona) -> PersonaText:
+    return PersonaText(
+        knowledge=persona.knowledge,
+        world=f"{persona.world} {persona.background}".strip(),
+        outside=persona.outside,
+    )
+
+
+class CharacterReader:
+    def __init__(
+        self,
+        featurize: Featurizer,
+        gate: RefusalGate | None,
+        emotions: EmotionReader | None,
+        cache_size: int = 256,
+    ) -> None:
+        self._featurize = featurize
+        self._gate = gate
+        self._emotions = emotions
+        self._parts: OrderedDict[tuple[str, str], Parts] = OrderedDict()
+        self._cache_size = cache_size
+
+    async def read(self, tenant_id: str, persona: Persona, text: str) -> LineReading:
+        return await asyncio.to_thread(self._read, tenant_id, persona, text)
+
+    def _read(self, tenant_id: str, persona: Persona, text: str) -> LineReading:
+        [line] = self._featurize([text])
+        verdict = Verdict(False, 0.0, None)
+        if self._gate is not None:
+            verdict = self._gate.verdict(
+                line, self._persona_parts(tenant_id, persona), persona.refusal_threshold
+            )
+        emotion = self._emotions.read(line) if self._emotions is not None else None
+        return LineReading(verdict, emotion)
+
+    def _persona_parts(self, tenant_id: str, persona: Persona) -> Parts:
+        key = (tenant_id, f"{persona.id}@{persona.updated_at.isoformat()}")
+        if key in self._parts:
+            self._parts.move_to_end(key)
+            return self._parts[key]
+        parts = tuple(
+            self._featurize(sentences) if sentences else np.zeros((0, self._featurize.dim))
+            for sentences in persona_text(persona).sentences()
+        )
+        self._parts[key] = parts  # type: ignore[assignment]
+        if len(self._parts) > self._cache_size:
+            self._parts.popitem(last=False)
+        return parts  # type: ignore[return-value]

@@ -1,0 +1,185 @@
+"""Train the refusal gate and the emotion reader: `python -m persona.train` (`make train-persona`).
+
+Reads tests/data/refusal_train.jsonl (+ its personas) and tests/data/emotion_train.jsonl, never
+the dev sets `make eval` scores. The gate's regularisation and threshold are chosen leaving one
+persona out at a time, so they are picked for personas the head has not seen, as in
+production. Writes persona/artefacts/gate.npz and emotion.npz.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from memory.embedding import SentenceTransformerEmbedder
+from memory.extraction.classifier import Featurizer
+from persona.emotion import LABELS, EmotionReader
+from persona.gate import PersonaText, RefusalGate, gate_features, line_features
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+Vectors = dict[str, np.ndarray]
+
+
+def jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def persona_texts(path: Path) -> dict[str, PersonaText]:
+    raw = json.loads(path.read_text())
+    return {
+        pid: PersonaText(
+            knowledge=p.get("knowledge", ""),
+            world=f"{p.get('world', '')} {p.get('background', '')}".strip(),
+            outside=p.get("outside", ""),
+        )
+        for pid, p in raw.items()
+    }
+
+
+def embed_all(featurize: Featurizer, texts: set[str], console: Console) -> Vectors:
+    ordered = sorted(texts)
+    with console.status(f"embedding {len(ordered)} texts (MiniLM ⊕ e5)"):
+        matrix = featurize(ordered)
+    return dict(zip(ordered, matrix, strict=True))
+
+
+def persona_parts(
+    personas: dict[str, PersonaText], vectors: Vectors, dim: int
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def stack(sentences: list[str]) -> np.ndarray:
+        return np.stack([vectors[s] for s in sentences]) if sentences else np.zeros((0, dim))
+
+    return {pid: tuple(stack(s) for s in p.sentences()) for pid, p in personas.items()}  # type: ignore[misc]
+
+
+def gate_matrix(
+    rows: list[dict[str, Any]],
+    vectors: Vectors,
+    parts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    split: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    x = np.stack([gate_features(vectors[r["line"]], parts[r["persona"]], split) for r in rows])
+    y = np.array([int(r["label"] == "refuse") for r in rows])
+    return x, y
+
+
+def refusal_scores(y: np.ndarray, refused: np.ndarray) -> dict[str, float]:
+    tp = int((refused & (y == 1)).sum())
+    fp = int((refused & (y == 0)).sum())
+    fn = int((~refused & (y == 1)).sum())
+    precision = tp / max(1, tp + fp)
+    recall = tp / max(1, tp + fn)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": round(precision, 3),
+        "recall": round(recall, 3),
+        "f1": round(f1, 3),
+        "false_refusal_rate": round(fp / max(1, int((y == 0).sum())), 3),
+    }
+
+
+def train_gate(
+    vectors: Vectors, split: int, console: Console
+) -> tuple[RefusalGate, dict[str, Any]]:
+    rows = jsonl(DATA / "refusal_train.jsonl")
+    personas = persona_texts(DATA / "refusal_train_personas.json")
+    parts = persona_parts(personas, vectors, 2 * split)
+    x, y = gate_matrix(rows, vectors, parts, split)
+    groups = np.array([r["persona"] for r in rows])
+    best: dict[str, Any] = {"f1": -1.0}
+    for c in (0.3, 1.0, 3.0):
+        held_out = np.zeros(len(y))
+        for persona in sorted(set(groups)):
+            test = groups == persona
+            model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
+            model.fit(x[~test], y[~test])
+            held_out[test] = model.predict_proba(x[test])[:, 1]
+        for threshold in np.arange(0.3, 0.85, 0.05):
+            scores = refusal_scores(y, held_out >= threshold)
+            # Refusing an answerable line costs more than answering an odd one: a small
+            # penalty per point of false refusals.
+            value = scores["f1"] - 0.5 * scores["false_refusal_rate"]
+            if value > best["f1"]:
+                best = {"f1": value, "c": c, "threshold": round(float(threshold), 2), **scores}
+    console.print(
+        f"gate, leaving each persona out: P {best['precision']} R {best['recall']} "
+        f"F1 {best['f1']:.3f} false refusals {best['false_refusal_rate']} (C={best['c']}, "
+        f"threshold {best['threshold']})"
+    )
+    model = LogisticRegression(C=best["c"], class_weight="balanced", max_iter=5000).fit(x, y)
+    refused = [r for r in rows if r["label"] == "refuse"]
+    attack = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000).fit(
+        np.stack([line_features(vectors[r["line"]], split) for r in refused]),
+        np.array([int(r["kind"] == "attack") for r in refused]),
+    )
+    gate = RefusalGate(
+        w=model.coef_[0].astype(np.float32),
+        b=float(model.intercept_[0]),
+        attack_w=attack.coef_[0].astype(np.float32),
+        attack_b=float(attack.intercept_[0]),
+        threshold=best["threshold"],
+        split=split,
+    )
+    return gate, best
+
+
+def train_emotion(vectors: Vectors, split: int, console: Console) -> EmotionReader:
+    rows = jsonl(DATA / "emotion_train.jsonl")
+    x = np.stack([line_features(vectors[r["line"]], split) for r in rows])
+    labels = np.array([LABELS.index(r["label"]) for r in rows])
+    classifier = LogisticRegression(C=2.0, max_iter=5000).fit(x, labels)
+    intensity = Ridge(alpha=3.0).fit(x, np.array([r["intensity"] for r in rows]))
+    support = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000).fit(
+        x, np.array([int(r["support"]) for r in rows])
+    )
+    # Rows of the softmax in LABELS order, whatever order sklearn keeps the classes in.
+    label_w = np.zeros((len(LABELS), x.shape[1]), dtype=np.float32)
+    label_b = np.full(len(LABELS), -1e4, dtype=np.float32)
+    for row, cls in enumerate(classifier.classes_):
+        label_w[cls] = classifier.coef_[row]
+        label_b[cls] = classifier.intercept_[row]
+    console.print(f"emotion: {len(rows)} lines, {len(LABELS)} labels")
+    return EmotionReader(
+        label_w=label_w,
+        label_b=label_b,
+        intensity_w=intensity.coef_.astype(np.float32),
+        intensity_b=float(intensity.intercept_),
+        support_w=support.coef_[0].astype(np.float32),
+        support_b=float(support.intercept_[0]),
+        support_threshold=0.5,
+        split=split,
+    )
+
+
+def main() -> None:
+    console = Console()
+    started = time.monotonic()
+    featurize = Featurizer(SentenceTransformerEmbedder())
+    split = featurize.english_dim
+    personas = persona_texts(DATA / "refusal_train_personas.json")
+    texts = {r["line"] for r in jsonl(DATA / "refusal_train.jsonl")}
+    texts |= {r["line"] for r in jsonl(DATA / "emotion_train.jsonl")}
+    for p in personas.values():
+        for part in p.sentences():
+            texts |= set(part)
+    vectors = embed_all(featurize, texts, console)
+    gate, scores = train_gate(vectors, split, console)
+    digest = hashlib.sha256((DATA / "refusal_train.jsonl").read_bytes()).hexdigest()[:16]
+    gate.save(data_sha256=digest, **scores)
+    reader = train_emotion(vectors, split, console)
+    digest = hashlib.sha256((DATA / "emotion_train.jsonl").read_bytes()).hexdigest()[:16]
+    reader.save(data_sha256=digest)
+    console.print(
+        f"[green]✓[/] persona/artefacts/gate.npz, emotion.npz in {time.monotonic() - started:.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
