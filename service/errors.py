@@ -69,6 +69,13 @@ class LLMUnavailable(ServiceError):
     retry_after = 5
 
 
+class AdapterUnavailable(ServiceError):
+    """A persona names a LoRA adapter the model server cannot load (wrong path, wrong base
+    model, rank over the server's limit): a configuration error, not an outage."""
+
+    status, code, title = 409, "adapter_unavailable", "The persona's adapter cannot be loaded"
+
+
 class RedisUnavailable(ServiceError):
     status, code, title = 503, "redis_unavailable", "The conversation log is unreachable"
     retry_after = 2

@@ -14,7 +14,7 @@ from openai import AsyncOpenAI
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_fixed
 
 from memory.recall import estimate_tokens
-from service.errors import LLMUnavailable
+from service.errors import AdapterUnavailable, LLMUnavailable
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -44,8 +44,9 @@ class ChatModel:
             timeout=settings.llm_timeout_s,
             max_retries=0,  # tenacity retries below, only before the first token
         )
-        # For vLLM's own routes beside the OpenAI API (/tokenize).
+        # For vLLM's own routes beside the OpenAI API (/tokenize, /v1/load_lora_adapter).
         self._http = httpx.AsyncClient(timeout=5.0)
+        self._adapters: dict[str, str] = {}  # loaded here: name → path
 
     @property
     def base_url(self) -> str:
@@ -72,6 +73,34 @@ class ChatModel:
             return int(response.json()["count"])
         except (httpx.HTTPError, KeyError, ValueError):
             return sum(estimate_tokens(m["content"]) + 4 for m in messages)
+
+    async def use_adapter(self, name: str, path: str) -> str:
+        """Load a persona's LoRA adapter into the running server (once per process and path)
+        and return the model name that selects it."""
+        if self._adapters.get(name) == path:
+            return name
+        url = f"{str(self._client.base_url).rstrip('/')}/load_lora_adapter"
+        try:
+            response = await self._http.post(
+                url, json={"lora_name": name, "lora_path": path}, timeout=60.0
+            )
+        except httpx.HTTPError as exc:
+            raise LLMUnavailable(
+                "the model server did not answer", retry_after=self._settings.llm_retry_after_s
+            ) from exc
+        already = response.status_code == 400 and "already" in response.text.lower()
+        if response.status_code != 200 and not already:
+            raise AdapterUnavailable(
+                f"the model server could not load adapter {name!r} from {path!r}: "
+                f"{response.text[:300]}"
+            )
+        self._adapters[name] = path
+        log.info("llm.adapter_loaded", adapter=name)
+        return name
+
+    def forget_adapters(self) -> None:
+        """After a server restart nothing is loaded any more."""
+        self._adapters.clear()
 
     def sampling(self, model: str | None = None) -> dict[str, Any]:
         """The request parameters every reply uses; the benchmark replays them directly."""
@@ -116,6 +145,7 @@ class ChatModel:
                 "the model server did not answer", retry_after=self._settings.llm_retry_after_s
             ) from exc
         except openai.NotFoundError as exc:
+            self.forget_adapters()  # a restarted server lost them: the next turn reloads
             raise LLMUnavailable(
                 f"the model server does not serve {model or self._settings.llm_model!r}",
                 retry_after=self._settings.llm_retry_after_s,

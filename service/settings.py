@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     vllm_enforce_eager: bool = True
     vllm_kvcache_gib: int = 2
     vllm_max_model_len: int = 2048
+    vllm_max_lora_rank: int = Field(
+        16, description="Largest persona LoRA rank the local server accepts; 0 turns LoRA off."
+    )
     vllm_start_timeout_s: float = 300.0
 
     # Memory pool and extraction.

@@ -186,7 +186,10 @@ class TurnService:
         messages = build_messages(persona, history, text, [r.event for r in recall.items], guidance)
         timings.prompt_ms = _ms(stage)
 
-        completion = await self.model.reply(messages, on_token)
+        model = None
+        if persona.adapter is not None:
+            model = await self.model.use_adapter(persona.adapter.name, persona.adapter.path)
+        completion = await self.model.reply(messages, on_token, model)
         timings.first_token_ms = round(completion.first_token_ms, 2)
         timings.model_ms = round(completion.total_ms, 2)
 

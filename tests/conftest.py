@@ -21,7 +21,7 @@ from sqlalchemy import text
 from service.app import create_app
 from service.db import make_engine, make_sessionmaker
 from service.redis_embedded import EmbeddedRedis
-from service.runtime.server import free_port
+from service.runtime.server import VLLMServer, free_port
 from service.settings import Settings
 from service.tenancy import ensure_tenant, new_api_key, register_key
 
@@ -104,14 +104,20 @@ def closed_port_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def vllm_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VLLMServer]:
     """One real vLLM CPU server for the whole session (installed and converted on first use)."""
     from service.runtime.local import prepare
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("vllm"))
     server = prepare(settings)
-    yield server.start(settings.vllm_start_timeout_s)
+    server.start(settings.vllm_start_timeout_s)
+    yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def vllm_base_url(vllm_server: VLLMServer) -> str:
+    return vllm_server.base_url
 
 
 @dataclass

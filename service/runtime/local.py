@@ -24,4 +24,5 @@ def prepare(settings: Settings, console: Console | None = None) -> VLLMServer:
         enforce_eager=settings.vllm_enforce_eager,
         kvcache_gib=settings.vllm_kvcache_gib,
         max_model_len=settings.vllm_max_model_len,
+        max_lora_rank=settings.vllm_max_lora_rank,
     )

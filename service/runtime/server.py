@@ -35,6 +35,8 @@ class VLLMServer:
     enforce_eager: bool = True
     kvcache_gib: int = 2
     max_model_len: int = 2048
+    # Per-persona LoRA adapters, loaded at run time through /v1/load_lora_adapter.
+    max_lora_rank: int = 16
     extra_args: list[str] = field(default_factory=list)
     extra_env: dict[str, str] = field(default_factory=dict)
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
@@ -56,6 +58,7 @@ class VLLMServer:
             "VLLM_CPU_KVCACHE_SPACE": str(self.kvcache_gib),
             "VLLM_NO_USAGE_STATS": "1",
             "DO_NOT_TRACK": "1",
+            "VLLM_ALLOW_RUNTIME_LORA_UPDATING": "True",
             **self.extra_env,
         }
         command = [
@@ -75,6 +78,11 @@ class VLLMServer:
             "--max-model-len",
             str(self.max_model_len),
             *(["--enforce-eager"] if self.enforce_eager else []),
+            *(
+                ["--enable-lora", "--max-lora-rank", str(self.max_lora_rank), "--max-loras", "4"]
+                if self.max_lora_rank
+                else []
+            ),
             *self.extra_args,
         ]
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
