@@ -39,6 +39,7 @@ class RecallConfig:
     keyword_k: int = 5
     lore_k: int = 2
     min_lore_relevance: float = 0.4
+    min_lore_keyword_relevance: float = 0.25
     budget_tokens: int = 400
     min_dense_relevance: float = 0.35
     # Similar enough that it bears whatever the judge says ("fishing?" and "loves fishing").
@@ -147,8 +148,10 @@ class Recaller:
             if hit.score >= cfg.min_lore_relevance:
                 found[hit.event.id] = self._scored(hit.event, hit.score, "dense", now)
         for hit in keyword:
-            if hit.event.id not in found and hit.score >= cfg.min_keyword_score:
-                cosine = float(_unit(np.asarray(hit.vector, dtype=np.float32)) @ line)
+            # A shared word (stop words never match) and some closeness in meaning: "who
+            # governs this port?" and "Port Royal is governed by ..." (cosine 0.35).
+            cosine = float(_unit(np.asarray(hit.vector, dtype=np.float32)) @ line)
+            if hit.event.id not in found and cosine >= cfg.min_lore_keyword_relevance:
                 found[hit.event.id] = self._scored(hit.event, cosine, "keyword", now)
         return sorted(found.values(), key=lambda r: -r.relevance)[: cfg.lore_k]
 

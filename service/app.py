@@ -27,7 +27,7 @@ from service.errors import install_error_handlers
 from service.llm import ChatModel
 from service.ratelimit import TenantRateLimiter
 from service.redis_embedded import EmbeddedRedis
-from service.routes import health, personas, turns, ws
+from service.routes import cards, health, personas, turns, ws
 from service.routes import lore as lore_routes
 from service.routes import memory as memory_routes
 from service.routes import relationship as relationship_routes
@@ -161,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or Settings()
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(cards.router)
     app.include_router(personas.router)
     app.include_router(turns.router)
     app.include_router(ws.router)

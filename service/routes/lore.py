@@ -4,7 +4,7 @@ at turns like events."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
@@ -19,6 +19,9 @@ from persona.lore import (
 )
 from service.deps import ID_PATTERN, PersonasDep, ServicesDep, SessionDep, TenantDep
 from service.errors import Problem
+
+if TYPE_CHECKING:
+    from service.app import Services
 
 router = APIRouter(prefix="/v1/lore", tags=["lore"])
 
@@ -53,6 +56,13 @@ async def add_lore(
 ) -> LoreDocument:
     if body.persona_id is not None:
         await personas.get(body.persona_id)
+    return await store_lore(body, tenant_id, lore, services)
+
+
+async def store_lore(
+    body: LoreCreate, tenant_id: str, lore: LoreRepository, services: Services
+) -> LoreDocument:
+    """The catalogue row and the chunks in the pool, together or not at all."""
     row = await lore.add(body)
     owner = body.persona_id or world_owner(str(body.world_id))
     library = LoreLibrary(services.memory.store, services.memory.embedder)
