@@ -8,7 +8,9 @@ borderline, out-of-world and instruction-attack lines. Precision, recall and F1 
 the false-refusal rate (answerable lines refused) and the rate per kind. With --llm, the
 prompt-only baseline: the local model asked for a JSON verdict with the schema enforced.
 Emotion: tests/data/emotion_dev.jsonl, 200 lines: label accuracy, macro F1, support F1,
-intensity mean absolute error. Writes eval/results/persona.json.
+intensity mean absolute error. Reflection: tests/data/reflection_dev.jsonl, 200 replies of the
+innkeeper (80 good, 120 planted bad ones of four kinds): the share of bad ones caught and of
+good ones wrongly flagged. Writes eval/results/persona.json.
 """
 
 from __future__ import annotations
@@ -91,6 +93,52 @@ def emotion(reader: EmotionReader, featurize: Featurizer, console: Console) -> d
     }
 
 
+def reflection(featurize: Featurizer, reader: EmotionReader) -> dict[str, Any]:
+    """Catch rate of the reflection check on planted bad replies, false alarms on good ones."""
+    from datetime import UTC, datetime
+
+    from memory.embedding import shared_minilm
+    from persona.character import CharacterReader
+    from persona.prompt import Guidance, system_prompt
+    from persona.reflection import ReflectionCheck
+    from persona.schemas import Persona
+    from service.bootstrap import INNKEEPER
+
+    rows = jsonl(DATA / "reflection_dev.jsonl")
+    now = datetime.now(UTC)
+    persona = Persona(
+        **INNKEEPER.model_dump(exclude={"id"}), id="innkeeper", created_at=now, updated_at=now
+    )
+
+    def embed(texts: Any) -> np.ndarray:
+        vectors = np.asarray(shared_minilm().embed_sync(list(texts)), dtype=np.float32)
+        unit: np.ndarray = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        return unit
+
+    character = CharacterReader(featurize, None, reader)
+    check = ReflectionCheck(cheer=character.cheer, embed=embed)
+    caught: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
+    flagged_as_label = 0
+    for row in rows:
+        instructions = system_prompt(persona, Guidance(support=row["support"], emotion="sadness"))
+        result = check.check(row["reply"], instructions, row["support"], row.get("facts", []))
+        totals[row["label"]] += 1
+        if row["label"] == "ok":
+            caught["ok"] += not result.passed  # a false alarm
+        else:
+            caught[row["label"]] += not result.passed
+            flagged_as_label += row["label"] in result.failed
+    bad = sum(v for k, v in totals.items() if k != "ok")
+    return {
+        "lines": len(rows),
+        "catch_rate": round(sum(v for k, v in caught.items() if k != "ok") / max(1, bad), 3),
+        "caught_for_the_right_reason": round(flagged_as_label / max(1, bad), 3),
+        "false_alarm_rate": round(caught["ok"] / max(1, totals["ok"]), 3),
+        "caught_by_kind": {k: f"{caught[k]}/{totals[k]}" for k in sorted(totals) if k != "ok"},
+    }
+
+
 def llm_refusals(rows: list[dict[str, Any]], console: Console) -> list[bool]:
     """The prompt-only baseline: the local model judges each line, JSON schema enforced."""
     from openai import AsyncOpenAI
@@ -166,6 +214,7 @@ def main() -> None:
     if args.llm:
         results["refusal_llm_prompt_only"] = score_refusals(rows, llm_refusals(rows, console))
     results["emotion"] = emotion(reader, featurize, console)
+    results["reflection"] = reflection(featurize, reader)
 
     table = Table(title=f"refusal on {len(rows)} dev lines, 4 unseen personas")
     for column in ("method", "P", "R", "F1", "false refusals", "refused by kind"):
@@ -188,6 +237,11 @@ def main() -> None:
         f"emotion on {e['lines']} dev lines: accuracy {e['accuracy']:.2f}, macro F1 "
         f"{e['macro_f1']:.2f}, support F1 {e['support']['f1']:.2f}, intensity MAE "
         f"{e['intensity_mae']:.2f}"
+    )
+    x = results["reflection"]
+    console.print(
+        f"reflection check on {x['lines']} replies: catches {x['catch_rate']:.2f} of planted "
+        f"bad ones ({x['caught_by_kind']}), false alarms on good ones {x['false_alarm_rate']:.2f}"
     )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}

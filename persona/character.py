@@ -61,6 +61,14 @@ class CharacterReader:
         emotion = self._emotions.read(line) if self._emotions is not None else None
         return LineReading(verdict, emotion)
 
+    def cheer(self, text: str) -> tuple[str, float]:
+        """The emotion a text reads as (the reflection check asks this of replies)."""
+        if self._emotions is None:
+            return "neutral", 0.0
+        [vector] = self._featurize([text])
+        reading = self._emotions.read(vector)
+        return reading.label, reading.intensity
+
     def _persona_parts(self, tenant_id: str, persona: Persona) -> Parts:
         key = (tenant_id, f"{persona.id}@{persona.updated_at.isoformat()}")
         if key in self._parts:

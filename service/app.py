@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import numpy as np
 import structlog
 from fastapi import FastAPI
 from redis.asyncio import Redis
@@ -20,6 +21,7 @@ from persona.character import CharacterReader
 from persona.emotion import shipped_reader
 from persona.extraction_configs import PersonaExtractionConfigs
 from persona.gate import shipped_gate
+from persona.reflection import ReflectionCheck
 from persona.relationship import RelationshipStore
 from service.bootstrap import bootstrap_dev_tenant
 from service.db import make_engine, make_sessionmaker, migrate
@@ -27,6 +29,7 @@ from service.errors import install_error_handlers
 from service.llm import ChatModel
 from service.ratelimit import TenantRateLimiter
 from service.redis_embedded import EmbeddedRedis
+from service.review import Reviewer
 from service.routes import cards, health, personas, turns, ws
 from service.routes import lore as lore_routes
 from service.routes import memory as memory_routes
@@ -52,6 +55,12 @@ class Services:
     memory: Memory
     rate_limiter: TenantRateLimiter
     relationships: RelationshipStore
+
+
+def _unit_embed(texts: Sequence[str]) -> np.ndarray:
+    vectors = np.asarray(shared_minilm().embed_sync(list(texts)), dtype=np.float32)
+    unit: np.ndarray = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    return unit
 
 
 def character_reader(settings: Settings) -> CharacterReader | None:
@@ -110,6 +119,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             )
             worker_task = asyncio.create_task(worker.run(stop_worker), name="extraction-worker")
         relationships = RelationshipStore(redis, settings.redis_prefix)
+        character = character_reader(settings)
         app.state.services = Services(
             settings=settings,
             redis=redis,
@@ -123,8 +133,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 conversation_log,
                 model,
                 memory.recaller,
-                character_reader(settings),
+                character,
                 relationships,
+                Reviewer(
+                    ReflectionCheck(
+                        cheer=character.cheer if character is not None else None,
+                        embed=_unit_embed,
+                    ),
+                    model,
+                )
+                if settings.reflection_check
+                else None,
             ),
             memory=memory,
             relationships=relationships,

@@ -46,6 +46,21 @@ class RecalledMemory(BaseModel):
     )
 
 
+class Reflection(BaseModel):
+    """The check after generation: was the reply fit to send, and what was done if not."""
+
+    passed: bool = True
+    failed: list[str] = Field(
+        default_factory=list,
+        description="breaks_character, leaks_prompt, unsupportive, contradicts_fact",
+    )
+    action: Literal["none", "regenerated", "replaced"] = Field(
+        "none",
+        description="regenerated: the reply is a second generation; replaced: a safe line in "
+        "character. Over the WebSocket, the done frame's reply then replaces the streamed text.",
+    )
+
+
 class Timings(BaseModel):
     """Milliseconds per stage of the turn."""
 
@@ -56,6 +71,7 @@ class Timings(BaseModel):
     prompt_ms: float = 0.0
     first_token_ms: float = 0.0
     model_ms: float = 0.0
+    review_ms: float = Field(0.0, description="The reflection check (and a regeneration).")
     total_ms: float = 0.0
 
 
@@ -66,6 +82,7 @@ class TurnResponse(BaseModel):
     refusal_reason: str | None = None
     emotion: Emotion | None = None
     recalled: list[RecalledMemory] = Field(default_factory=list)
+    reflection: Reflection = Field(default_factory=Reflection)
     timings: Timings
     replayed: bool = Field(False, description="True when this answers a retried turn_id.")
 

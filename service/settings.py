@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     character_reading: bool = Field(
         True, description="Read each line for refusal and emotion before answering."
     )
+    reflection_check: bool = Field(
+        True, description="Check each reply before sending; regenerate once or replace it."
+    )
     max_text_chars: int = 2000
     history_turns: int = 12
     turn_result_ttl_s: int = 86_400

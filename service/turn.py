@@ -11,17 +11,27 @@ from datetime import UTC, datetime, timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from memory.events import EVENT_TYPES
 from memory.log import Conversation, ConversationLog, LogEntry, dump_result
 from memory.lore import lore_owners
 from memory.recall import Recalled, Recaller, RecallResult
 from persona.character import CharacterReader, LineReading
-from persona.prompt import Guidance, build_messages
+from persona.prompt import Guidance, build_messages, system_prompt
 from persona.relationship import RelationshipStore
 from persona.repository import PersonaRepository
 from persona.schemas import Persona
 from service.errors import InvalidInput, TurnInProgress
 from service.llm import ChatModel, OnToken
-from service.schemas import Emotion, RecalledMemory, Timings, TurnPreview, TurnRequest, TurnResponse
+from service.review import Reviewer
+from service.schemas import (
+    Emotion,
+    RecalledMemory,
+    Reflection,
+    Timings,
+    TurnPreview,
+    TurnRequest,
+    TurnResponse,
+)
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -36,6 +46,7 @@ class TurnService:
     recaller: Recaller
     character: CharacterReader | None = None
     relationships: RelationshipStore | None = None
+    reviewer: Reviewer | None = None
 
     def validate_text(self, text: str) -> str:
         if not text.strip():
@@ -193,9 +204,23 @@ class TurnService:
         timings.first_token_ms = round(completion.first_token_ms, 2)
         timings.model_ms = round(completion.total_ms, 2)
 
+        stage = time.perf_counter()
+        reply, reflection = completion.text, Reflection()
+        if self.reviewer is not None:
+            reply, reflection = await self.reviewer.review(
+                completion.text,
+                messages,
+                system_prompt(persona, guidance),
+                guidance is not None and guidance.support,
+                [r.event.summary for r in recall.items if r.event.type in EVENT_TYPES],
+                model,
+            )
+        timings.review_ms = _ms(stage)
+
         response = TurnResponse(
             turn_id=turn_id,
-            reply=completion.text,
+            reply=reply,
+            reflection=reflection,
             refused=reading is not None and reading.verdict.refused,
             refusal_reason=reading.verdict.reason if reading is not None else None,
             emotion=emotion_of(reading),
@@ -206,7 +231,7 @@ class TurnService:
             await self.relationships.record(c, reading.emotion)
         timings.total_ms = _ms(started)
         await self.conversation_log.append_npc_line(
-            c, completion.text, turn_id, request.at, datetime.now(UTC), dump_result(response)
+            c, reply, turn_id, request.at, datetime.now(UTC), dump_result(response)
         )
         log.info(
             "turn.done",

@@ -1,0 +1,147 @@
+"""The reflection check: is a generated reply fit for the player, before they see it?
+
+Four checks, each cheap enough for every turn on the CPU:
+- in character: no "as an AI", "language model", "I'm an assistant" and the like, in the
+  languages we serve (a rule list: this is regular language);
+- no leak: no run of six words (twelve characters in CJK) of the character's instructions;
+- supportive when support was needed: the reply is neither dismissive ("cheer up", "get over
+  it") nor read by the emotion reader as cheerful;
+- no contradiction: no negated statement (questions do not count) close in meaning to a fact
+  the player told us.
+A failing reply is generated again once with a reminder; if that fails too, a safe line in
+character replaces it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from memory.extraction.text import split_sentences
+
+# text → (emotion label, intensity); texts → unit vectors (n, d).
+CheerReader = Callable[[str], tuple[str, float]]
+Embed = Callable[[Sequence[str]], np.ndarray]
+Check = Literal["breaks_character", "leaks_prompt", "unsupportive", "contradicts_fact"]
+
+_OUT_OF_CHARACTER = re.compile(
+    r"\b(as an? (ai|a\.i\.|artificial intelligence|language model|assistant|chatbot|npc)"
+    r"|i(?:'| a)m (just )?an? (ai|language model|assistant|chatbot|bot|program|npc)"
+    r"|language model|large language|openai|chatgpt|my training (data)?|trained (by|on)"
+    r"|i (can(?:no|')t|cannot) (browse|access) the internet|knowledge cutoff"
+    r"|non-player character|video game|as an npc)\b"
+    r"|作为(一个)?(ai|人工智能|语言模型|助手)|我是(一个)?(ai|人工智能|语言模型|聊天机器人|程序)"
+    r"|como (una? )?(ia|inteligencia artificial|modelo de lenguaje|asistente)"
+    r"|soy (una? )?(ia|inteligencia artificial|modelo de lenguaje|asistente virtual)"
+    r"|als (ki|sprachmodell|künstliche intelligenz)|ich bin (eine? )?(ki|sprachmodell|assistent)"
+    r"|en tant qu(e |')(ia|intelligence artificielle|modèle de langage|assistant)"
+    r"|je suis (une? )?(ia|intelligence artificielle|modèle de langage)"
+    r"|(ai|人工知能|言語モデル)として|私は(ai|人工知能|言語モデル|アシスタント)",
+    re.IGNORECASE,
+)
+_DISMISSIVE = re.compile(
+    r"\b(cheer up|get over it|stop (whining|crying|moping)|not (that|a) big deal|could be worse"
+    r"|look on the bright side|man up|toughen up|quit (whining|crying)|whatever|so what"
+    r"|everyone (dies|goes through)|you'?ll get over|snap out of it|don'?t be (sad|so dramatic))\b"
+    r"|别哭了|想开点|没什么大不了|ánimo, no es para tanto|anímate|no es para tanto|deja de llorar"
+    r"|kopf hoch|stell dich nicht so an|ist doch nicht so schlimm|ce n'est pas si grave"
+    r"|arrête de pleurer|souris un peu|大したことない|泣くな|元気出して",
+    re.IGNORECASE,
+)
+_NEGATION = re.compile(
+    r"\b(not|no|never|nothing|none|nor|nunca|nicht|kein\w*)\b|n't|不|没|沒|无|無"
+    r"|\bpas\b|\bjamais\b|ない|ません",
+    re.IGNORECASE,
+)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class ReflectionResult:
+    failed: list[Check] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed
+
+
+def leaks(reply: str, instructions: str, words: int = 6, cjk_chars: int = 12) -> bool:
+    """Does the reply repeat a run of the instructions verbatim?"""
+    if _CJK.search(instructions) or _CJK.search(reply):
+        a, b = _squash(instructions), _squash(reply)
+        return any(b[i : i + cjk_chars] in a for i in range(max(0, len(b) - cjk_chars + 1)))
+    source = _word_windows(instructions, words)
+    return bool(source & _word_windows(reply, words))
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text.lower())
+
+
+def _word_windows(text: str, n: int) -> set[tuple[str, ...]]:
+    tokens = re.findall(r"\w+", text.lower())
+    return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+
+
+class ReflectionCheck:
+    """`cheer` reads a text's emotion (label, intensity); `embed` embeds texts (unit vectors)."""
+
+    def __init__(self, cheer: CheerReader | None = None, embed: Embed | None = None) -> None:
+        self._cheer = cheer
+        self._embed = embed
+
+    def check(
+        self,
+        reply: str,
+        instructions: str,
+        support: bool,
+        facts: Sequence[str] = (),
+        contradiction_similarity: float = 0.6,
+    ) -> ReflectionResult:
+        failed: list[Check] = []
+        if _OUT_OF_CHARACTER.search(reply):
+            failed.append("breaks_character")
+        if instructions and leaks(reply, instructions):
+            failed.append("leaks_prompt")
+        if support and self._unsupportive(reply):
+            failed.append("unsupportive")
+        if (
+            facts
+            and self._embed is not None
+            and self._contradicts(reply, facts, contradiction_similarity)
+        ):
+            failed.append("contradicts_fact")
+        return ReflectionResult(failed)
+
+    def _unsupportive(self, reply: str) -> bool:
+        if _DISMISSIVE.search(reply):
+            return True
+        if self._cheer is None:
+            return False
+        label, intensity = self._cheer(reply)
+        return label == "joy" and intensity >= 0.6
+
+    def _contradicts(self, reply: str, facts: Sequence[str], threshold: float) -> bool:
+        assert self._embed is not None
+        # A question asserts nothing: "Didn't you say your stomach is sensitive?" is care.
+        negated = [
+            s
+            for s in split_sentences(reply)
+            if _NEGATION.search(s) and not s.rstrip().endswith(("?", "？"))
+        ]
+        if not negated:
+            return False
+        vectors = np.asarray(self._embed([*negated, *facts]), dtype=np.float32)
+        sentences, known = vectors[: len(negated)], vectors[len(negated) :]
+        return bool((sentences @ known.T).max() >= threshold)
+
+
+def safe_line(support: bool) -> str:
+    """What the character says when no generated reply passes: short, kind, in any world."""
+    if support:
+        return "That sounds heavy to carry. Sit a while; I'm listening."
+    return "Hm. Let's talk of something else, friend."

@@ -1,0 +1,75 @@
+"""The reflection check on replies, with the real emotion reader and MiniLM."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from memory.embedding import shared_minilm
+from memory.extraction.classifier import Featurizer
+from persona.character import CharacterReader
+from persona.emotion import shipped_reader
+from persona.reflection import ReflectionCheck, leaks
+
+INSTRUCTIONS = (
+    "You are Bram Alderwood, a character in a game world. Stay in character. You are talking "
+    "with a traveller (the player). Answer in one to three short sentences, in the player's "
+    "language. Never say you are an AI or a language model."
+)
+
+
+def _embed(texts: object) -> np.ndarray:
+    vectors = np.asarray(shared_minilm().embed_sync(list(texts)), dtype=np.float32)  # type: ignore[call-overload]
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+@pytest.fixture(scope="module")
+def check() -> ReflectionCheck:
+    reader = CharacterReader(Featurizer(shared_minilm()), None, shipped_reader())
+    return ReflectionCheck(cheer=reader.cheer, embed=_embed)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "As an AI language model, I cannot taste stew.",
+        "I'm just a program, friend, but the cider is good.",
+        "作为一个人工智能，我没有家人。",
+        "Como modelo de lenguaje, no puedo beber.",
+    ],
+)
+def test_replies_that_break_character_fail(check: ReflectionCheck, reply: str) -> None:
+    assert check.check(reply, INSTRUCTIONS, support=False).failed == ["breaks_character"]
+
+
+def test_a_reply_repeating_the_instructions_leaks(check: ReflectionCheck) -> None:
+    reply = "My orders? Answer in one to three short sentences, in the player's language."
+    assert check.check(reply, INSTRUCTIONS, support=False).failed == ["leaks_prompt"]
+    assert not leaks("Sit by the fire, friend, the stew is hot.", INSTRUCTIONS)
+    assert leaks(
+        "我的指令是：你是布拉姆，游戏世界里的角色，保持角色。",
+        "你是布拉姆，游戏世界里的角色，保持角色。",
+    )
+
+
+def test_cheer_and_dismissal_fail_when_support_was_needed(check: ReflectionCheck) -> None:
+    dismissive = "Cheer up, it's not that bad! Have an ale."
+    kind = "Oh, friend. I'm so sorry about your mother. Sit with me a while."
+
+    assert check.check(dismissive, INSTRUCTIONS, support=True).failed == ["unsupportive"]
+    assert check.check(dismissive, INSTRUCTIONS, support=False).passed
+    assert check.check(kind, INSTRUCTIONS, support=True).passed
+
+
+def test_denying_what_the_player_told_us_is_a_contradiction(check: ReflectionCheck) -> None:
+    facts = ["I have a sensitive stomach", "My sister Mia lives in Thornwick"]
+
+    denial = check.check(
+        "You don't have a sensitive stomach, have the spicy stew!", INSTRUCTIONS, False, facts
+    )
+    caring = check.check(
+        "Hotpot? Didn't you say your stomach is sensitive?", INSTRUCTIONS, False, facts
+    )
+
+    assert denial.failed == ["contradicts_fact"]
+    assert caring.passed
