@@ -94,13 +94,14 @@ def emotion(reader: EmotionReader, featurize: Featurizer, console: Console) -> d
 
 
 def reflection(featurize: Featurizer, reader: EmotionReader) -> dict[str, Any]:
-    """Catch rate of the reflection check on planted bad replies, false alarms on good ones."""
+    """Catch rate of the reflection check on planted bad replies, false alarms on good ones:
+    rules alone, and rules with the trained heads (what runs), in one run."""
     from datetime import UTC, datetime
 
     from memory.embedding import shared_minilm
     from persona.character import CharacterReader
-    from persona.prompt import Guidance, system_prompt
-    from persona.reflection import ReflectionCheck
+    from persona.reflection import CachedFeaturize, ReflectionCheck
+    from persona.reflection_heads import ReflectionHeads
     from persona.schemas import Persona
     from service.bootstrap import INNKEEPER
 
@@ -115,25 +116,30 @@ def reflection(featurize: Featurizer, reader: EmotionReader) -> dict[str, Any]:
         unit: np.ndarray = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
         return unit
 
-    character = CharacterReader(featurize, None, reader)
-    check = ReflectionCheck(cheer=character.cheer, embed=embed)
+    cheer = CharacterReader(featurize, None, reader).cheer
+    checks = {"rules": ReflectionCheck(cheer=cheer, embed=embed)}
+    heads = ReflectionHeads.load()
+    if heads is not None:
+        checks["rules_and_heads"] = ReflectionCheck(
+            cheer=cheer, embed=embed, heads=heads, featurize=CachedFeaturize(featurize)
+        )
+    return {name: _catch_rates(check, rows, persona) for name, check in checks.items()}
+
+
+def _catch_rates(check: Any, rows: list[dict[str, Any]], persona: Any) -> dict[str, Any]:
+    from persona.prompt import Guidance, system_prompt
+
     caught: Counter[str] = Counter()
     totals: Counter[str] = Counter()
-    flagged_as_label = 0
     for row in rows:
         instructions = system_prompt(persona, Guidance(support=row["support"], emotion="sadness"))
         result = check.check(row["reply"], instructions, row["support"], row.get("facts", []))
         totals[row["label"]] += 1
-        if row["label"] == "ok":
-            caught["ok"] += not result.passed  # a false alarm
-        else:
-            caught[row["label"]] += not result.passed
-            flagged_as_label += row["label"] in result.failed
+        caught[row["label"]] += not result.passed
     bad = sum(v for k, v in totals.items() if k != "ok")
     return {
         "lines": len(rows),
         "catch_rate": round(sum(v for k, v in caught.items() if k != "ok") / max(1, bad), 3),
-        "caught_for_the_right_reason": round(flagged_as_label / max(1, bad), 3),
         "false_alarm_rate": round(caught["ok"] / max(1, totals["ok"]), 3),
         "caught_by_kind": {k: f"{caught[k]}/{totals[k]}" for k in sorted(totals) if k != "ok"},
     }
@@ -238,11 +244,12 @@ def main() -> None:
         f"{e['macro_f1']:.2f}, support F1 {e['support']['f1']:.2f}, intensity MAE "
         f"{e['intensity_mae']:.2f}"
     )
-    x = results["reflection"]
-    console.print(
-        f"reflection check on {x['lines']} replies: catches {x['catch_rate']:.2f} of planted "
-        f"bad ones ({x['caught_by_kind']}), false alarms on good ones {x['false_alarm_rate']:.2f}"
-    )
+    for name, x in results["reflection"].items():
+        console.print(
+            f"reflection check ({name}) on {x['lines']} replies: catches {x['catch_rate']:.2f} "
+            f"of planted bad ones ({x['caught_by_kind']}), false alarms on good ones "
+            f"{x['false_alarm_rate']:.2f}"
+        )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     if "refusal_llm_prompt_only" not in results and "refusal_llm_prompt_only" in previous:

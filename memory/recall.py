@@ -77,9 +77,10 @@ class _Candidate:
     keyword: float = 0.0
 
 
-def _without_redundant_profile(chosen: list[Recalled]) -> list[Recalled]:
-    """The profile says nothing new when every fact in it was recalled on its own."""
-    others = {r.event.id for r in chosen if r.signal != "profile"}
+def _without_redundant_profile(chosen: list[Recalled], said_now: set[str]) -> list[Recalled]:
+    """The profile says nothing new when every fact in it was recalled on its own or is the
+    line being answered."""
+    others = {r.event.id for r in chosen if r.signal != "profile"} | said_now
     return [r for r in chosen if r.signal != "profile" or not set(r.event.sources) <= others]
 
 
@@ -116,16 +117,22 @@ class Recaller:
         *,
         opening: bool = False,
         lore_owners: Sequence[str] = (),
+        turn_id: str | None = None,
     ) -> RecallResult:
         """`personas`: whose memories of this player count (the persona's world), else its own.
         `opening`: the conversation (re)starts, so the player's profile comes along.
-        `lore_owners`: whose lore the persona knows (itself, its world)."""
+        `lore_owners`: whose lore the persona knows (itself, its world).
+        `turn_id`: this turn, whose own line the worker may already have stored: never
+        recalled back to it."""
         [vector] = await self._embedder.embed([text])
         line = _unit(np.asarray(vector, dtype=np.float32))
         chosen: list[Recalled] = []
         if opening and (profile := await self._store.get(c, profile_id(c))) is not None:
             chosen.append(self._scored(profile, 1.0, "profile", now))
-        if candidates := await self._candidates(c, text, line, personas):
+        found = await self._candidates(c, text, line, personas)
+        own = {x.event.id for x in found if turn_id is not None and turn_id in x.event.source_turns}
+        candidates = [x for x in found if x.event.id not in own]
+        if candidates:
             if self._judge is not None:
                 chosen += self._judged(candidates, line, now, self._judge)
             else:
@@ -133,7 +140,7 @@ class Recaller:
         if lore_owners:
             chosen += await self._lore(c.tenant_id, lore_owners, text, line, now)
         return self._within_budget(
-            sorted(_without_redundant_profile(chosen), key=lambda r: -r.score)
+            sorted(_without_redundant_profile(chosen, own), key=lambda r: -r.score)
         )
 
     async def _lore(

@@ -8,13 +8,14 @@ Four checks, each cheap enough for every turn on the CPU:
   it") nor read by the emotion reader as cheerful;
 - no contradiction: no negated statement (questions do not count) close in meaning to a fact
   the player told us.
-A failing reply is generated again once with a reminder; if that fails too, a safe line in
-character replaces it.
+Trained heads (`persona.reflection_heads`) add what rules cannot list. A failing reply is
+generated again once with a reminder; if that fails too, a safe line in character replaces it.
 """
 
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -22,10 +23,12 @@ from typing import Literal
 import numpy as np
 
 from memory.extraction.text import split_sentences
+from persona.reflection_heads import ReflectionHeads
 
-# text → (emotion label, intensity); texts → unit vectors (n, d).
+# text → (emotion label, intensity); texts → unit vectors (n, d); texts → MiniLM ⊕ e5 rows.
 CheerReader = Callable[[str], tuple[str, float]]
 Embed = Callable[[Sequence[str]], np.ndarray]
+Featurize = Callable[[list[str]], np.ndarray]
 Check = Literal["breaks_character", "leaks_prompt", "unsupportive", "contradicts_fact"]
 
 _OUT_OF_CHARACTER = re.compile(
@@ -52,7 +55,7 @@ _DISMISSIVE = re.compile(
     r"|arrête de pleurer|souris un peu|大したことない|泣くな|元気出して",
     re.IGNORECASE,
 )
-_NEGATION = re.compile(
+NEGATION = re.compile(
     r"\b(not|no|never|nothing|none|nor|nunca|nicht|kein\w*)\b|n't|不|没|沒|无|無"
     r"|\bpas\b|\bjamais\b|ない|ません",
     re.IGNORECASE,
@@ -90,9 +93,17 @@ def _word_windows(text: str, n: int) -> set[tuple[str, ...]]:
 class ReflectionCheck:
     """`cheer` reads a text's emotion (label, intensity); `embed` embeds texts (unit vectors)."""
 
-    def __init__(self, cheer: CheerReader | None = None, embed: Embed | None = None) -> None:
+    def __init__(
+        self,
+        cheer: CheerReader | None = None,
+        embed: Embed | None = None,
+        heads: ReflectionHeads | None = None,
+        featurize: Featurize | None = None,
+    ) -> None:
         self._cheer = cheer
         self._embed = embed
+        self._heads = heads if featurize is not None else None
+        self._featurize = featurize
 
     def check(
         self,
@@ -131,13 +142,35 @@ class ReflectionCheck:
         negated = [
             s
             for s in split_sentences(reply)
-            if _NEGATION.search(s) and not s.rstrip().endswith(("?", "？"))
+            if NEGATION.search(s) and not s.rstrip().endswith(("?", "？"))
         ]
         if not negated:
             return False
         vectors = np.asarray(self._embed([*negated, *facts]), dtype=np.float32)
         sentences, known = vectors[: len(negated)], vectors[len(negated) :]
         return bool((sentences @ known.T).max() >= threshold)
+
+
+class CachedFeaturize:
+    """Instructions and facts come back turn after turn: embed each text once."""
+
+    def __init__(self, featurize: Featurize, size: int = 4096) -> None:
+        self._featurize = featurize
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = size
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            for text, row in zip(missing, self._featurize(missing), strict=True):
+                self._cache[text] = row
+        rows = []
+        for text in texts:
+            self._cache.move_to_end(text)
+            rows.append(self._cache[text])
+        while len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+        return np.stack(rows)
 
 
 def safe_line(support: bool) -> str:

@@ -3,7 +3,8 @@
 Reads tests/data/refusal_train.jsonl (+ its personas) and tests/data/emotion_train.jsonl, never
 the dev sets `make eval` scores. The gate's regularisation and threshold are chosen leaving one
 persona out at a time, so they are picked for personas the head has not seen, as in
-production. Writes persona/artefacts/gate.npz and emotion.npz.
+production. Also the reflection check's heads from tests/data/reflection_train.jsonl. Writes
+persona/artefacts/gate.npz, emotion.npz and reflection.npz.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from memory.embedding import SentenceTransformerEmbedder
 from memory.extraction.classifier import Featurizer
 from persona.emotion import LABELS, EmotionReader
 from persona.gate import PersonaText, RefusalGate, gate_features, line_features
+from persona.reflection import NEGATION
+from persona.reflection_heads import HEADS, ReflectionHeads, head_features, reply_features
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 Vectors = dict[str, np.ndarray]
@@ -158,6 +161,54 @@ def train_emotion(vectors: Vectors, split: int, console: Console) -> EmotionRead
     )
 
 
+SUPPORT_LINE = (
+    "The player seems to feel sadness. First acknowledge and validate the feeling in a "
+    "sentence, gently; no lecture, no forced cheer, no advice unless asked."
+)
+
+
+def train_reflection(featurize: Featurizer, split: int, console: Console) -> ReflectionHeads:
+    """One logistic head per kind of bad reply; thresholds chosen leaving each character out."""
+    rows = jsonl(DATA / "reflection_train.jsonl")
+    prompts = json.loads((DATA / "reflection_train_prompts.json").read_text())
+    with console.status(f"embedding {len(rows)} replies with their instructions and facts"):
+        features = [
+            reply_features(
+                featurize,
+                r["reply"],
+                prompts[r["character"]] + (f"\n{SUPPORT_LINE}" if r["support"] else ""),
+                r.get("facts", []),
+                NEGATION,
+            )
+            for r in rows
+        ]
+    heads = ReflectionHeads(w={}, b={}, threshold={}, split=split)
+    for kind in HEADS:
+        keep = [
+            i
+            for i, r in enumerate(rows)
+            if (kind != "unsupportive" or r["support"])
+            and (kind != "contradicts_fact" or r.get("facts"))
+        ]
+        x = np.stack([head_features(kind, features[i], split) for i in keep])
+        y = np.array([int(rows[i]["label"] == kind) for i in keep])
+        groups = np.array([rows[i]["character"] for i in keep])
+        held_out = np.zeros(len(y))
+        for character in sorted(set(groups)):
+            test = groups == character
+            model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000)
+            held_out[test] = model.fit(x[~test], y[~test]).predict_proba(x[test])[:, 1]
+        best = max(
+            (refusal_scores(y, held_out >= t)["f1"], float(t)) for t in np.arange(0.3, 0.95, 0.05)
+        )
+        model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000).fit(x, y)
+        heads.w[kind] = model.coef_[0].astype(np.float32)
+        heads.b[kind] = float(model.intercept_[0])
+        heads.threshold[kind] = round(best[1], 2)
+        console.print(f"reflection head {kind}: F1 {best[0]:.2f} leaving each character out")
+    return heads
+
+
 def main() -> None:
     console = Console()
     started = time.monotonic()
@@ -176,6 +227,10 @@ def main() -> None:
     reader = train_emotion(vectors, split, console)
     digest = hashlib.sha256((DATA / "emotion_train.jsonl").read_bytes()).hexdigest()[:16]
     reader.save(data_sha256=digest)
+    if (DATA / "reflection_train.jsonl").exists():
+        heads = train_reflection(featurize, split, console)
+        digest = hashlib.sha256((DATA / "reflection_train.jsonl").read_bytes()).hexdigest()[:16]
+        heads.save(data_sha256=digest)
     console.print(
         f"[green]✓[/] persona/artefacts/gate.npz, emotion.npz in {time.monotonic() - started:.0f} s"
     )

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import structlog
@@ -21,7 +22,8 @@ from persona.character import CharacterReader
 from persona.emotion import shipped_reader
 from persona.extraction_configs import PersonaExtractionConfigs
 from persona.gate import shipped_gate
-from persona.reflection import ReflectionCheck
+from persona.reflection import CachedFeaturize, ReflectionCheck
+from persona.reflection_heads import ReflectionHeads
 from persona.relationship import RelationshipStore
 from service.bootstrap import bootstrap_dev_tenant
 from service.db import make_engine, make_sessionmaker, migrate
@@ -67,7 +69,12 @@ def character_reader(settings: Settings) -> CharacterReader | None:
     """The refusal gate and emotion reader (shipped artefacts), unless switched off."""
     if not settings.character_reading:
         return None
-    return CharacterReader(Featurizer(shared_minilm()), shipped_gate(), shipped_reader())
+    return CharacterReader(shared_featurizer(), shipped_gate(), shipped_reader())
+
+
+@cache
+def shared_featurizer() -> Featurizer:
+    return Featurizer(shared_minilm())
 
 
 @asynccontextmanager
@@ -139,6 +146,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                     ReflectionCheck(
                         cheer=character.cheer if character is not None else None,
                         embed=_unit_embed,
+                        heads=ReflectionHeads.load(),
+                        featurize=CachedFeaturize(shared_featurizer()),
                     ),
                     model,
                 )

@@ -118,6 +118,7 @@ class TurnService:
         text: str,
         history: Sequence[LogEntry],
         reading: LineReading | None,
+        turn_id: str | None = None,
     ) -> RecallResult:
         if reading is not None and reading.verdict.refused:
             return RecallResult()  # nothing the player told us bears on a line we decline
@@ -132,6 +133,7 @@ class TurnService:
             scope,
             opening=opening,
             lore_owners=lore_owners(persona.id, persona.world_id),
+            turn_id=turn_id,
         )
 
     async def _read(self, c: Conversation, persona: Persona, text: str) -> LineReading | None:
@@ -189,7 +191,7 @@ class TurnService:
         timings.read_ms = _ms(stage)
 
         stage = time.perf_counter()
-        recall = await self._recall(c, persona, scope, text, history, reading)
+        recall = await self._recall(c, persona, scope, text, history, reading, turn_id)
         timings.recall_ms = _ms(stage)
 
         stage = time.perf_counter()

@@ -231,3 +231,17 @@ def test_word_travels_between_personas_of_one_world_only_when_they_share(api: Ap
     assert recalled("hermit") == []
     assert recalled("innkeeper") == []  # the default scope: its own memories only
     assert api.client.get("/v1/personas/smith", headers=api.auth).json()["memory_scope"] == "world"
+
+
+async def test_a_turn_never_recalls_its_own_line(store: EdgeMemoryStore) -> None:
+    # The worker may store the line's event before the turn recalls.
+    own = fact(1, "health", "Ugh, my stomach hurts after that stew", source_turns=["now"])
+    earlier = fact(2, "health", "I have a sensitive stomach")
+    await remember(store, own, earlier)
+    recaller = Recaller(store, shared_minilm(), RecallConfig())
+
+    result = await recaller.recall(
+        ALICE, "Ugh, my stomach hurts after that stew", NOW, turn_id="now"
+    )
+
+    assert [r.event.summary for r in result.items] == ["I have a sensitive stomach"]
