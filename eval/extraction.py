@@ -159,24 +159,16 @@ def _run_llm(lines: list[dict[str, Any]], console: Console) -> dict[str, Any]:
     from openai import AsyncOpenAI
 
     from memory.extraction.extractor import LLMExtractor
-    from service.runtime.local import prepare
+    from service.runtime.local import model_endpoint
     from service.settings import Settings
 
     settings = Settings()
-    server = None
-    base_url = settings.llm_base_url
-    if base_url is None:
-        server = prepare(settings, console)
-        base_url = server.start(settings.vllm_start_timeout_s)
-    try:
+    with model_endpoint(settings, console) as base_url:
         extractor = LLMExtractor(
             AsyncOpenAI(base_url=base_url, api_key="EMPTY"), settings.llm_model
         )
         predicted, ms = asyncio.run(run_extractor(extractor, lines, console))
         failures = extractor.failures
-    finally:
-        if server is not None:
-            server.stop()
     return score(lines, predicted) | {"ms_per_line": round(ms, 1), "invalid_outputs": failures}
 
 

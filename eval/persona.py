@@ -149,7 +149,7 @@ def llm_refusals(rows: list[dict[str, Any]], console: Console) -> list[bool]:
     """The prompt-only baseline: the local model judges each line, JSON schema enforced."""
     from openai import AsyncOpenAI
 
-    from service.runtime.local import prepare
+    from service.runtime.local import model_endpoint
     from service.settings import Settings
 
     personas = json.loads((DATA / "refusal_dev_personas.json").read_text())
@@ -159,11 +159,6 @@ def llm_refusals(rows: list[dict[str, Any]], console: Console) -> list[bool]:
         "required": ["verdict"],
     }
     settings = Settings()
-    server = None
-    base_url = settings.llm_base_url
-    if base_url is None:
-        server = prepare(settings, console)
-        base_url = server.start(settings.vllm_start_timeout_s)
 
     async def judge(client: AsyncOpenAI, row: dict[str, Any]) -> bool:
         p = personas[row["persona"]]
@@ -194,16 +189,15 @@ def llm_refusals(rows: list[dict[str, Any]], console: Console) -> list[bool]:
         except (ValueError, KeyError):
             return False
 
-    async def all_rows() -> list[bool]:
+    async def all_rows(base_url: str) -> list[bool]:
         client = AsyncOpenAI(base_url=base_url, api_key="EMPTY")
         return [await judge(client, row) for row in rows]
 
-    try:
-        with console.status(f"prompt-only model judging {len(rows)} lines"):
-            return asyncio.run(all_rows())
-    finally:
-        if server is not None:
-            server.stop()
+    with (
+        model_endpoint(settings, console) as base_url,
+        console.status(f"prompt-only model judging {len(rows)} lines"),
+    ):
+        return asyncio.run(all_rows(base_url))
 
 
 def main() -> None:

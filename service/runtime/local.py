@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from rich.console import Console
 
 from service.runtime.environment import ensure_vllm_env
@@ -26,3 +29,16 @@ def prepare(settings: Settings, console: Console | None = None) -> VLLMServer:
         max_model_len=settings.vllm_max_model_len,
         max_lora_rank=settings.vllm_max_lora_rank,
     )
+
+
+@contextmanager
+def model_endpoint(settings: Settings, console: Console | None = None) -> Iterator[str]:
+    """`NPC_LLM_BASE_URL` if set; else the local server, started here and stopped on exit."""
+    if settings.llm_base_url is not None:
+        yield settings.llm_base_url
+        return
+    server = prepare(settings, console)
+    try:
+        yield server.start(settings.vllm_start_timeout_s)
+    finally:
+        server.stop()
