@@ -43,7 +43,7 @@ train-extractor: install
 train-recall: install
 	$(BIN)/python -m memory.bearing_train
 
-# The refusal gate and the emotion reader (persona/artefacts/*.npz, shipped), ~40 s.
+# The refusal gate, emotion reader and reflection heads (persona/artefacts/*.npz, shipped), ~90 s.
 train-persona: install
 	$(BIN)/python -m persona.train
 

@@ -18,18 +18,16 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 
 from memory.extraction.text import split_sentences
-from persona.reflection_heads import ReflectionHeads
+from persona.reflection_heads import Check, ReflectionHeads, reply_features
 
 # text → (emotion label, intensity); texts → unit vectors (n, d); texts → MiniLM ⊕ e5 rows.
 CheerReader = Callable[[str], tuple[str, float]]
 Embed = Callable[[Sequence[str]], np.ndarray]
 Featurize = Callable[[list[str]], np.ndarray]
-Check = Literal["breaks_character", "leaks_prompt", "unsupportive", "contradicts_fact"]
 
 _OUT_OF_CHARACTER = re.compile(
     r"\b(as an? (ai|a\.i\.|artificial intelligence|language model|assistant|chatbot|npc)"
@@ -126,6 +124,9 @@ class ReflectionCheck:
             and self._contradicts(reply, facts, contradiction_similarity)
         ):
             failed.append("contradicts_fact")
+        if self._heads is not None and self._featurize is not None:
+            features = reply_features(self._featurize, reply, instructions, facts, NEGATION)
+            failed += [k for k in self._heads.failed(features, support) if k not in failed]
         return ReflectionResult(failed)
 
     def _unsupportive(self, reply: str) -> bool:

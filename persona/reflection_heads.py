@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,7 +23,8 @@ from memory.extraction.text import split_sentences
 from persona.gate import line_features
 
 ARTEFACT = Path(__file__).parent / "artefacts" / "reflection.npz"
-HEADS = ("breaks_character", "leaks_prompt", "unsupportive", "contradicts_fact")
+Check = Literal["breaks_character", "leaks_prompt", "unsupportive", "contradicts_fact"]
+HEADS: tuple[Check, ...] = ("breaks_character", "leaks_prompt", "unsupportive", "contradicts_fact")
 Matrix = NDArray[np.float32]
 
 
@@ -96,8 +98,8 @@ class ReflectionHeads:
     threshold: dict[str, float]
     split: int
 
-    def failed(self, f: ReplyFeatures, support: bool) -> list[str]:
-        out = []
+    def failed(self, f: ReplyFeatures, support: bool) -> list[Check]:
+        out: list[Check] = []
         for kind in HEADS:
             if kind == "unsupportive" and not support:
                 continue

@@ -6,7 +6,8 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from persona.reflection import Check, ReflectionCheck, safe_line
+from persona.reflection import ReflectionCheck, safe_line
+from persona.reflection_heads import Check
 from service.llm import ChatModel, Message
 from service.schemas import Reflection
 

@@ -73,3 +73,26 @@ def test_denying_what_the_player_told_us_is_a_contradiction(check: ReflectionChe
 
     assert denial.failed == ["contradicts_fact"]
     assert caring.passed
+
+
+def test_the_trained_heads_catch_what_no_rule_lists() -> None:
+    from persona.reflection import CachedFeaturize
+    from persona.reflection_heads import ReflectionHeads
+
+    rules_only = ReflectionCheck()
+    with_heads = ReflectionCheck(
+        heads=ReflectionHeads.load(), featurize=CachedFeaturize(Featurizer(shared_minilm()))
+    )
+    cases = [
+        (
+            "Ah, my orders say I should validate your feelings first. Consider them validated.",
+            True,
+            "leaks_prompt",
+        ),
+        ("Time to move on, friend. Crying won't bring her back.", True, "unsupportive"),
+        ("Let me check the news on my phone, friend.", False, "breaks_character"),
+    ]
+    for reply, support, kind in cases:
+        assert rules_only.check(reply, INSTRUCTIONS, support).passed
+        assert kind in with_heads.check(reply, INSTRUCTIONS, support).failed
+    assert with_heads.check("Sit by the fire, friend, the stew is hot.", INSTRUCTIONS, False).passed
