@@ -48,6 +48,11 @@ class CharacterReader:
         self._parts: OrderedDict[tuple[str, str], Parts] = OrderedDict()
         self._cache_size = cache_size
 
+    @property
+    def threshold(self) -> float:
+        """The gate's trained threshold, where a persona sets none."""
+        return self._gate.threshold if self._gate is not None else 0.5
+
     async def read(self, tenant_id: str, persona: Persona, text: str) -> LineReading:
         return await asyncio.to_thread(self._read, tenant_id, persona, text)
 

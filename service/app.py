@@ -31,6 +31,7 @@ from service.errors import install_error_handlers
 from service.llm import ChatModel
 from service.ratelimit import TenantRateLimiter
 from service.redis_embedded import EmbeddedRedis
+from service.refusal_judge import RefusalJudge
 from service.review import Reviewer
 from service.routes import cards, health, personas, turns, ws
 from service.routes import lore as lore_routes
@@ -152,6 +153,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                     model,
                 )
                 if settings.reflection_check
+                else None,
+                RefusalJudge(model.client, settings.llm_model)
+                if settings.refusal_judge == "gate+model"
                 else None,
             ),
             memory=memory,

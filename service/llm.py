@@ -49,6 +49,11 @@ class ChatModel:
         self._adapters: dict[str, str] = {}  # loaded here: name → path
 
     @property
+    def client(self) -> AsyncOpenAI:
+        """The one client to the model server, for other calls than replies (the judge)."""
+        return self._client
+
+    @property
     def base_url(self) -> str:
         return str(self._client.base_url)
 

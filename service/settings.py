@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     character_reading: bool = Field(
         True, description="Read each line for refusal and emotion before answering."
     )
+    refusal_judge: Literal["gate", "gate+model"] = Field(
+        "gate",
+        description="gate+model: lines the gate is unsure about are judged by the model too "
+        "(for a larger model than the bundled 135M one, which refuses too much).",
+    )
     reflection_check: bool = Field(
         True, description="Check each reply before sending; regenerate once or replace it."
     )

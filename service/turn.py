@@ -22,6 +22,7 @@ from persona.repository import PersonaRepository
 from persona.schemas import Persona
 from service.errors import InvalidInput, TurnInProgress
 from service.llm import ChatModel, OnToken
+from service.refusal_judge import RefusalJudge
 from service.review import Reviewer
 from service.schemas import (
     Emotion,
@@ -47,6 +48,7 @@ class TurnService:
     character: CharacterReader | None = None
     relationships: RelationshipStore | None = None
     reviewer: Reviewer | None = None
+    judge: RefusalJudge | None = None
 
     def validate_text(self, text: str) -> str:
         if not text.strip():
@@ -139,7 +141,12 @@ class TurnService:
     async def _read(self, c: Conversation, persona: Persona, text: str) -> LineReading | None:
         if self.character is None:
             return None
-        return await self.character.read(c.tenant_id, persona, text)
+        reading = await self.character.read(c.tenant_id, persona, text)
+        threshold = persona.refusal_threshold or self.character.threshold
+        if self.judge is not None and self.judge.unsure(reading.verdict, threshold):
+            verdict = await self.judge.decide(persona, text, reading.verdict)
+            reading = LineReading(verdict, reading.emotion)
+        return reading
 
     async def _guidance(self, c: Conversation, reading: LineReading | None) -> Guidance | None:
         if reading is None:
