@@ -42,6 +42,7 @@ class RecallConfig:
     min_lore_keyword_relevance: float = 0.25
     budget_tokens: int = 400
     min_dense_relevance: float = 0.35
+    min_bearing_relevance: float = 0.1
     # Similar enough that it bears whatever the judge says ("fishing?" and "loves fishing").
     certain_dense_relevance: float = 0.55
     min_standing_relevance: float = 0.2
@@ -213,7 +214,13 @@ class Recaller:
         """The judge reads every candidate against the line and lets through what bears; a
         near restatement of the line comes through whatever the judge thinks."""
         memories = np.stack([c.vector for c in candidates])
-        picked = judge.choose(line, memories, [c.event.type for c in candidates])
+        picked = [
+            (i, p)
+            for i, p in judge.choose(line, memories, [c.event.type for c in candidates])
+            # The judge's probabilities are least reliable far from anything it was trained
+            # on; a link with no similarity at all ("I like the rain" → a stomach) is dropped.
+            if candidates[i].cosine >= self._config.min_bearing_relevance
+        ]
         cosines = sorted((c.cosine for c in candidates), reverse=True)
         nearest = max(range(len(candidates)), key=lambda i: candidates[i].cosine)
         # Only a clear nearest: in scripts MiniLM reads poorly (CJK) every cosine runs high.
