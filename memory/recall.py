@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from memory.bearing import BearingJudge
-from memory.embedding import Embedder
+from memory.embedding import Embedder, unit
 from memory.events import Event, ScoredEvent
 from memory.hierarchy import PROFILE, profile_id
 from memory.log import Conversation
@@ -85,11 +85,6 @@ def _without_redundant_profile(chosen: list[Recalled], said_now: set[str]) -> li
     return [r for r in chosen if r.signal != "profile" or not set(r.event.sources) <= others]
 
 
-def _unit(vector: Vector) -> Vector:
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm else vector
-
-
 def estimate_tokens(text: str) -> int:
     """About four characters a token in Latin scripts, one a token in CJK (no tokenizer here)."""
     cjk = sum(1 for ch in text if "\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af")
@@ -126,7 +121,7 @@ class Recaller:
         `turn_id`: this turn, whose own line the worker may already have stored: never
         recalled back to it."""
         [vector] = await self._embedder.embed([text])
-        line = _unit(np.asarray(vector, dtype=np.float32))
+        line = unit(np.asarray(vector, dtype=np.float32))
         chosen: list[Recalled] = []
         if opening and (profile := await self._store.get(c, profile_id(c))) is not None:
             chosen.append(self._scored(profile, 1.0, "profile", now))
@@ -158,7 +153,7 @@ class Recaller:
         for hit in keyword:
             # A shared word (stop words never match) and some closeness in meaning: "who
             # governs this port?" and "Port Royal is governed by ..." (cosine 0.35).
-            cosine = float(_unit(np.asarray(hit.vector, dtype=np.float32)) @ line)
+            cosine = float(unit(np.asarray(hit.vector, dtype=np.float32)) @ line)
             if hit.event.id not in found and cosine >= cfg.min_lore_keyword_relevance:
                 found[hit.event.id] = self._scored(hit.event, cosine, "keyword", now)
         return sorted(found.values(), key=lambda r: -r.relevance)[: cfg.lore_k]
@@ -199,7 +194,7 @@ class Recaller:
                     continue
                 candidate = found.get(hit.event.id)
                 if candidate is None:
-                    memory = _unit(np.asarray(hit.vector, dtype=np.float32))
+                    memory = unit(np.asarray(hit.vector, dtype=np.float32))
                     candidate = found[hit.event.id] = _Candidate(
                         hit.event, memory, float(memory @ line)
                     )

@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from memory.embedding import unit, unit_rows
 from memory.extraction.text import split_sentences
 
 ARTEFACT = Path(__file__).parent / "artefacts" / "gate.npz"
@@ -55,16 +56,16 @@ def persona_features(line: Matrix, parts: tuple[Matrix, Matrix, Matrix], split: 
     minus knowledge margins. Empty parts count as cosine 0."""
     features = []
     for lo, hi in ((0, split), (split, line.shape[0])):
-        u = _unit(line[lo:hi])
+        u = unit(line[lo:hi])
         closest = [
-            float((_unit_rows(part[:, lo:hi]) @ u).max()) if len(part) else 0.0 for part in parts
+            float((unit_rows(part[:, lo:hi]) @ u).max()) if len(part) else 0.0 for part in parts
         ]
         features += [*closest, closest[2] - closest[0], closest[2] - closest[1]]
     return np.asarray(features, dtype=np.float32)
 
 
 def line_features(line: Matrix, split: int) -> Matrix:
-    return np.concatenate([_unit(line[:split]), _unit(line[split:])]).astype(np.float32)
+    return np.concatenate([unit(line[:split]), unit(line[split:])]).astype(np.float32)
 
 
 def gate_features(line: Matrix, parts: tuple[Matrix, Matrix, Matrix], split: int) -> Matrix:
@@ -135,16 +136,6 @@ class RefusalGate:
 
 def _sigmoid(x: Matrix | float) -> Matrix:
     return np.asarray(1.0 / (1.0 + np.exp(-np.asarray(x))), dtype=np.float32)
-
-
-def _unit(v: Matrix) -> Matrix:
-    n = float(np.linalg.norm(v))
-    return v / n if n else v
-
-
-def _unit_rows(m: Matrix) -> Matrix:
-    n = np.linalg.norm(m, axis=1, keepdims=True)
-    return np.asarray(m / np.where(n == 0, 1, n), dtype=np.float32)
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from memory.embedding import unit_rows
 from memory.extraction.text import split_sentences
 from persona.gate import line_features
 
@@ -35,11 +36,6 @@ def _sentences(text: str) -> list[str]:
 def _grams(text: str, n: int) -> set[tuple[str, ...]]:
     tokens = re.findall(r"\w+", text.lower())
     return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
-
-
-def _unit_rows(m: Matrix) -> Matrix:
-    n = np.linalg.norm(m, axis=1, keepdims=True)
-    return np.asarray(m / np.where(n == 0, 1, n), dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -83,7 +79,7 @@ def _pair_cos(a: Matrix, b: Matrix, split: int) -> Matrix:
     """(sentences,) best cosine of each sentence to any of b, in MiniLM space."""
     if not len(a) or not len(b):
         return np.zeros(0, dtype=np.float32)
-    return np.asarray((_unit_rows(a[:, :split]) @ _unit_rows(b[:, :split]).T).max(axis=1))
+    return np.asarray((unit_rows(a[:, :split]) @ unit_rows(b[:, :split]).T).max(axis=1))
 
 
 def _max_cos(a: Matrix, b: Matrix, split: int) -> float:
