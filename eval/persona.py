@@ -111,17 +111,14 @@ def reflection(featurize: Featurizer, reader: EmotionReader) -> dict[str, Any]:
         **INNKEEPER.model_dump(exclude={"id"}), id="innkeeper", created_at=now, updated_at=now
     )
 
-    def embed(texts: Any) -> np.ndarray:
-        vectors = np.asarray(shared_minilm().embed_sync(list(texts)), dtype=np.float32)
-        unit: np.ndarray = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-        return unit
-
-    cheer = CharacterReader(featurize, None, reader).cheer
+    embed = shared_minilm().embed_sync
+    cached = CachedFeaturize(featurize)
+    cheer = CharacterReader(cached, None, reader).cheer
     checks = {"rules": ReflectionCheck(cheer=cheer, embed=embed)}
     heads = ReflectionHeads.load()
     if heads is not None:
         checks["rules_and_heads"] = ReflectionCheck(
-            cheer=cheer, embed=embed, heads=heads, featurize=CachedFeaturize(featurize)
+            cheer=cheer, embed=embed, heads=heads, featurize=cached
         )
     return {name: _catch_rates(check, rows, persona) for name, check in checks.items()}
 

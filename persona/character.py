@@ -15,6 +15,7 @@ import numpy as np
 from memory.extraction.classifier import Featurizer
 from persona.emotion import EmotionReader, Reading
 from persona.gate import PersonaText, RefusalGate, Verdict
+from persona.reflection import CachedFeaturize
 from persona.schemas import Persona
 
 Parts = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -37,7 +38,7 @@ def persona_text(persona: Persona) -> PersonaText:
 class CharacterReader:
     def __init__(
         self,
-        featurize: Featurizer,
+        featurize: Featurizer | CachedFeaturize,
         gate: RefusalGate | None,
         emotions: EmotionReader | None,
         cache_size: int = 256,

@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from memory.extraction.classifier import Featurizer
 from memory.extraction.text import split_sentences
 from persona.reflection_heads import Check, ReflectionHeads, reply_features
 
-# text → (emotion label, intensity); texts → unit vectors (n, d); texts → MiniLM ⊕ e5 rows.
+# text → (emotion label, intensity); texts → unit vectors (an embedder's `embed_sync`);
+# texts → MiniLM ⊕ e5 rows.
 CheerReader = Callable[[str], tuple[str, float]]
-Embed = Callable[[Sequence[str]], np.ndarray]
+Embed = Callable[[Sequence[str]], Sequence[Sequence[float]]]
 Featurize = Callable[[list[str]], np.ndarray]
 
 _OUT_OF_CHARACTER = re.compile(
@@ -153,12 +155,17 @@ class ReflectionCheck:
 
 
 class CachedFeaturize:
-    """Instructions and facts come back turn after turn: embed each text once."""
+    """Instructions and facts come back turn after turn, and the check reads a reply the
+    emotion reader has just read: embed each text once."""
 
-    def __init__(self, featurize: Featurize, size: int = 4096) -> None:
+    def __init__(self, featurize: Featurizer, size: int = 4096) -> None:
         self._featurize = featurize
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._size = size
+
+    @property
+    def dim(self) -> int:
+        return self._featurize.dim
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import cache
 
-import numpy as np
 import structlog
 from fastapi import FastAPI
 from redis.asyncio import Redis
@@ -60,12 +59,6 @@ class Services:
     relationships: RelationshipStore
 
 
-def _unit_embed(texts: Sequence[str]) -> np.ndarray:
-    vectors = np.asarray(shared_minilm().embed_sync(list(texts)), dtype=np.float32)
-    unit: np.ndarray = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    return unit
-
-
 def character_reader(settings: Settings) -> CharacterReader | None:
     """The refusal gate and emotion reader (shipped artefacts), unless switched off."""
     if not settings.character_reading:
@@ -74,8 +67,10 @@ def character_reader(settings: Settings) -> CharacterReader | None:
 
 
 @cache
-def shared_featurizer() -> Featurizer:
-    return Featurizer(shared_minilm())
+def shared_featurizer() -> CachedFeaturize:
+    """One MiniLM ⊕ e5 featurizer for the gate, the emotion reader and the reflection check,
+    with a cache: the check reads a reply the emotion reader has just embedded."""
+    return CachedFeaturize(Featurizer(shared_minilm()))
 
 
 @asynccontextmanager
@@ -146,9 +141,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 Reviewer(
                     ReflectionCheck(
                         cheer=character.cheer if character is not None else None,
-                        embed=_unit_embed,
+                        embed=shared_minilm().embed_sync,
                         heads=ReflectionHeads.load(),
-                        featurize=CachedFeaturize(shared_featurizer()),
+                        featurize=shared_featurizer(),
                     ),
                     model,
                 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from memory.embedding import shared_minilm
@@ -18,15 +17,10 @@ INSTRUCTIONS = (
 )
 
 
-def _embed(texts: object) -> np.ndarray:
-    vectors = np.asarray(shared_minilm().embed_sync(list(texts)), dtype=np.float32)  # type: ignore[call-overload]
-    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-
-
 @pytest.fixture(scope="module")
 def check() -> ReflectionCheck:
     reader = CharacterReader(Featurizer(shared_minilm()), None, shipped_reader())
-    return ReflectionCheck(cheer=reader.cheer, embed=_embed)
+    return ReflectionCheck(cheer=reader.cheer, embed=shared_minilm().embed_sync)
 
 
 @pytest.mark.parametrize(
