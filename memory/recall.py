@@ -103,6 +103,7 @@ class Recaller:
         self._embedder = embedder
         self._config = config
         self._judge = judge
+        self._library = LoreLibrary(store, embedder)
 
     async def recall(
         self,
@@ -144,8 +145,9 @@ class Recaller:
     ) -> list[Recalled]:
         """The lore chunks nearest the line in meaning or sharing a telling word with it."""
         cfg = self._config
-        library = LoreLibrary(self._store, self._embedder)
-        dense, keyword = await library.search(tenant_id, owners, text, line.tolist(), cfg.lore_k)
+        dense, keyword = await self._library.search(
+            tenant_id, owners, text, line.tolist(), cfg.lore_k
+        )
         found: dict[str, Recalled] = {}
         for hit in dense:
             if hit.score >= cfg.min_lore_relevance:
