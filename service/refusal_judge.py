@@ -2,7 +2,7 @@
 model reads the persona and the line and returns a JSON verdict (schema enforced).
 
 Off by default (`NPC_REFUSAL_JUDGE=gate`): measured with the bundled 135M model as the judge,
-it refuses 80% of answerable lines (`make eval-llm`). It is meant for the stack's larger model
+it refuses 96% of answerable lines (`make eval-llm`). It is meant for the stack's larger model
 (`NPC_REFUSAL_JUDGE=gate+model`), and only asked inside the gate's uncertain band.
 """
 
@@ -61,7 +61,8 @@ class RefusalJudge:
                 model=self._model,
                 messages=cast(Any, judge_messages(persona, line)),
                 temperature=0,
-                max_tokens=30,
+                # Room for both fields with the whitespace the model adds: 30 cut it off.
+                max_tokens=80,
                 response_format=cast(
                     Any,
                     {"type": "json_schema", "json_schema": {"name": "verdict", "schema": _SCHEMA}},
