@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-persona clean
+.PHONY: install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-persona data train clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy service memory persona bench eval
+	$(BIN)/mypy service memory persona training bench eval
 
 bench: model
 	$(BIN)/python -m bench.turn_latency
@@ -47,12 +47,23 @@ train-recall: install
 train-persona: install
 	$(BIN)/python -m persona.train
 
+# The RAG-grounded dialogue data (var/dialogue/) from the seed set in tests/data, ~3 minutes;
+# NPC_TEACHER_BASE_URL names a teacher model to write the replies instead.
+data: install
+	$(BIN)/python -m training.data
+
+# The reply adapter (var/adapters/dialogue/, picked up by `make run`) from `make data`'s
+# output, ~12 minutes on two CPU cores; the shipped one is persona/adapters/dialogue/.
+train: model
+	$(BIN)/python -m training.train
+
 # Extraction, recall, refusal and emotion quality on the dev sets; eval-llm adds the
 # prompt-only model baselines (starts vLLM, ~25 minutes on the CPU).
-eval: install
+eval: model
 	$(BIN)/python -m eval.extraction
 	$(BIN)/python -m eval.recall
 	$(BIN)/python -m eval.persona
+	$(BIN)/python -m eval.dialogue
 
 eval-llm: model
 	$(BIN)/python -m eval.extraction --llm

@@ -28,6 +28,7 @@ from rich.table import Table
 
 from memory.embedding import SentenceTransformerEmbedder
 from memory.extraction.classifier import Featurizer
+from persona.commitment import CommitmentJudge
 from persona.emotion import LABELS, EmotionReader
 from persona.gate import RefusalGate
 from persona.train import DATA, embed_all, jsonl, persona_parts, persona_texts, refusal_scores
@@ -36,10 +37,22 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "eval" / "results" / "persona.json"
 
 
+def dialogue_lines() -> list[dict[str, Any]]:
+    """The held-out dialogue set's lines as gate cases: everyday, sad and memory-bearing lines
+    a character must answer, and the ones it must refuse."""
+    return [
+        {**r, "label": "refuse" if r["kind"] == "refuse" else "answer"}
+        for r in jsonl(DATA / "dialogue_dev.jsonl")
+    ]
+
+
 def refusal(
-    gate: RefusalGate, featurize: Featurizer, console: Console
+    gate: RefusalGate,
+    featurize: Featurizer,
+    console: Console,
+    rows: list[dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    rows = jsonl(DATA / "refusal_dev.jsonl")
+    rows = rows if rows is not None else jsonl(DATA / "refusal_dev.jsonl")
     personas = persona_texts(DATA / "refusal_dev_personas.json")
     texts = {r["line"] for r in rows}
     for p in personas.values():
@@ -91,6 +104,33 @@ def emotion(reader: EmotionReader, featurize: Featurizer, console: Console) -> d
             3,
         ),
     }
+
+
+def commitments(featurize: Featurizer, console: Console) -> dict[str, Any]:
+    """Kept / broken calls on unseen (promise, line) pairs, at the threshold the service acts
+    on: precision of each call (a wrong call moves affinity and closes a live promise), recall,
+    and how often a "neither" line is wrongly settled."""
+    judge = CommitmentJudge.load()
+    rows = jsonl(DATA / "commitment_dev.jsonl")
+    vectors = embed_all(featurize, {r[k] for r in rows for k in ("promise", "line")}, console)
+    calls = []
+    for r in rows:
+        verdict = judge.judge(
+            lambda texts: np.stack([vectors[t] for t in texts]), r["line"], [("p", r["promise"])]
+        )
+        calls.append(verdict.outcome if verdict is not None else "neither")
+    result: dict[str, Any] = {"pairs": len(rows), "threshold": judge.threshold}
+    for outcome in ("kept", "broken"):
+        tp = sum(c == outcome == r["label"] for r, c in zip(rows, calls, strict=True))
+        called = sum(c == outcome for c in calls)
+        actual = sum(r["label"] == outcome for r in rows)
+        result[outcome] = {
+            "precision": round(tp / max(1, called), 3),
+            "recall": round(tp / max(1, actual), 3),
+        }
+    neither = [c for r, c in zip(rows, calls, strict=True) if r["label"] == "neither"]
+    result["neither_settled_rate"] = round(sum(c != "neither" for c in neither) / len(neither), 3)
+    return result
 
 
 def reflection(featurize: Featurizer, reader: EmotionReader) -> dict[str, Any]:
@@ -197,15 +237,17 @@ def main() -> None:
     featurize = Featurizer(SentenceTransformerEmbedder())
     results: dict[str, Any] = {}
     results["refusal_gate"], rows = refusal(gate, featurize, console)
+    results["refusal_gate_dialogue_lines"], _ = refusal(gate, featurize, console, dialogue_lines())
     if args.llm:
         results["refusal_llm_prompt_only"] = score_refusals(rows, llm_refusals(rows, console))
     results["emotion"] = emotion(reader, featurize, console)
     results["reflection"] = reflection(featurize, reader)
+    results["commitment"] = commitments(featurize, console)
 
     table = Table(title=f"refusal on {len(rows)} dev lines, 4 unseen personas")
     for column in ("method", "P", "R", "F1", "false refusals", "refused by kind"):
         table.add_column(column)
-    for name in ("refusal_gate", "refusal_llm_prompt_only"):
+    for name in ("refusal_gate", "refusal_llm_prompt_only", "refusal_gate_dialogue_lines"):
         if name in results:
             r = results[name]
             kinds = ", ".join(f"{k} {v}" for k, v in r["refused_by_kind"].items())
@@ -230,6 +272,13 @@ def main() -> None:
             f"of planted bad ones ({x['caught_by_kind']}), false alarms on good ones "
             f"{x['false_alarm_rate']:.2f}"
         )
+    m = results["commitment"]
+    console.print(
+        f"promises on {m['pairs']} dev pairs: kept P {m['kept']['precision']:.2f} "
+        f"R {m['kept']['recall']:.2f}, broken P {m['broken']['precision']:.2f} "
+        f"R {m['broken']['recall']:.2f}, neither lines wrongly settled "
+        f"{m['neither_settled_rate']:.2f}"
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     if "refusal_llm_prompt_only" not in results and "refusal_llm_prompt_only" in previous:

@@ -37,6 +37,9 @@ class LogEntry(BaseModel):
     turn_id: str
     at: datetime | None = None
     created_at: datetime
+    # On an NPC entry: why the character declined the player's line before it ("out_of_world",
+    # "attack"), so later prompts never show the declined line itself.
+    refusal: str | None = None
 
 
 class TurnState(BaseModel):
@@ -94,10 +97,14 @@ class ConversationLog:
         at: datetime | None,
         now: datetime,
         result_json: str,
+        refusal: str | None = None,
     ) -> str:
         """Log the NPC's reply and record the turn's result, in one transaction."""
+        fields = _fields("npc", text, turn_id, at, now)
+        if refusal is not None:
+            fields["refusal"] = refusal
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(self._log_key(c), _fields("npc", text, turn_id, at, now))  # type: ignore[arg-type]
+            pipe.xadd(self._log_key(c), fields)  # type: ignore[arg-type]
             pipe.hset(self._turn_key(c, turn_id), "result", result_json)
             pipe.expire(self._turn_key(c, turn_id), self._state_ttl_s)
             entry_id, *_ = await pipe.execute()

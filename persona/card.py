@@ -25,7 +25,15 @@ from pydantic import BaseModel, Field, ValidationError
 from persona.schemas import ExampleDialogue, Persona, PersonaCreate
 
 EXTENSION = "npc_dialogue"
-_OWN_FIELDS = ("knowledge", "outside", "world_id", "memory_scope", "adapter", "refusal_threshold")
+_OWN_FIELDS = (
+    "knowledge",
+    "outside",
+    "world_id",
+    "memory_scope",
+    "adapter",
+    "base_model",
+    "refusal_threshold",
+)
 _IGNORED = ("system_prompt", "post_history_instructions")
 
 

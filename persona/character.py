@@ -15,6 +15,7 @@ import numpy as np
 from memory.extraction.classifier import Featurizer
 from persona.emotion import EmotionReader, Reading
 from persona.gate import PersonaText, RefusalGate, Verdict
+from persona.prompt import Guidance
 from persona.reflection import CachedFeaturize
 from persona.schemas import Persona
 
@@ -88,3 +89,18 @@ class CharacterReader:
         if len(self._parts) > self._cache_size:
             self._parts.popitem(last=False)
         return parts  # type: ignore[return-value]
+
+
+def guidance_for(
+    reading: LineReading, affinity: float = 0.0, promise: tuple[str, str] | None = None
+) -> Guidance:
+    """What the prompt acts on, from the line's reading: the same for a turn and for the
+    dialogue data the reply adapter is trained on."""
+    emotion = reading.emotion
+    return Guidance(
+        refusal=reading.verdict.reason if reading.verdict.refused else None,
+        emotion=emotion.label if emotion is not None else None,
+        support=emotion is not None and emotion.support,
+        affinity=affinity,
+        promise=promise,
+    )

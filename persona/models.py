@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, TimestampMixin, utcnow
@@ -27,6 +27,7 @@ class PersonaRow(TimestampMixin, Base):
     greeting: Mapped[str] = mapped_column(Text, default="")
     examples: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     adapter: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    base_model: Mapped[bool] = mapped_column(Boolean, default=False)
     refusal_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
     extraction: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     world_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)

@@ -22,6 +22,8 @@ class Guidance:
     emotion: str | None = None
     support: bool = False
     affinity: float = 0.0
+    # ("kept" | "broken", the promise as remembered) when this line settles a promise.
+    promise: tuple[str, str] | None = None
 
 
 # What the model reads instead of a refused line: the line itself never reaches it, so no
@@ -78,6 +80,13 @@ def _guidance_lines(guidance: Guidance) -> list[str]:
         lines.append("You are fond of this player: be warm and familiar.")
     elif guidance.affinity <= -30:
         lines.append("You are wary of this player: be curt, but civil.")
+    if guidance.promise is not None:
+        outcome, promise = guidance.promise
+        quoted = json.dumps(promise, ensure_ascii=False)
+        if outcome == "kept":
+            lines.append(f"The player has just kept their promise {quoted}: thank them.")
+        else:
+            lines.append(f"The player did not keep their promise {quoted}: say you mind, briefly.")
     return lines
 
 
@@ -116,9 +125,14 @@ def build_messages(
     if block := memory_block(memories):
         system = f"{system}\n\n{block}"
     messages: list[Message] = [{"role": "system", "content": system}]
-    for entry in history:
+    for i, entry in enumerate(history):
         role = "user" if entry.role == "player" else "assistant"
-        messages.append({"role": role, "content": entry.text})
+        text = entry.text
+        answer = history[i + 1] if i + 1 < len(history) else None
+        # A line the character declined stays declined: later turns see only the stand-in.
+        if role == "user" and answer is not None and answer.refusal in STAND_INS:
+            text = STAND_INS[answer.refusal or ""]
+        messages.append({"role": role, "content": text})
     refusal = guidance.refusal if guidance is not None else None
     content = STAND_INS.get(refusal or "", player_text)
     messages.append({"role": "user", "content": content})

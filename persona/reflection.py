@@ -167,6 +167,10 @@ class CachedFeaturize:
     def dim(self) -> int:
         return self._featurize.dim
 
+    @property
+    def english_dim(self) -> int:
+        return self._featurize.english_dim
+
     def __call__(self, texts: list[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if missing:
@@ -181,8 +185,51 @@ class CachedFeaturize:
         return np.stack(rows)
 
 
-def safe_line(support: bool) -> str:
-    """What the character says when no generated reply passes: short, kind, in any world."""
-    if support:
-        return "That sounds heavy to carry. Sit a while; I'm listening."
-    return "Hm. Let's talk of something else, friend."
+# What the character says when no generated reply passes: short, kind, fit for any world, in
+# the player's language. (supportive line, neutral line)
+SAFE_LINES: dict[str, tuple[str, str]] = {
+    "en": (
+        "That sounds heavy to carry. Sit a while; I'm listening.",
+        "Hm. Let's talk of something else, friend.",
+    ),
+    "zh": ("听起来你心里很沉。坐一会儿吧，我在听。", "嗯。朋友，我们聊点别的吧。"),
+    "es": (
+        "Eso suena muy pesado de llevar. Siéntate un rato; te escucho.",
+        "Hm. Hablemos de otra cosa, amigo.",
+    ),
+    "fr": (
+        "Ça a l'air lourd à porter. Assieds-toi un moment ; je t'écoute.",
+        "Hm. Parlons d'autre chose, l'ami.",
+    ),
+    "de": (
+        "Das klingt schwer zu tragen. Setz dich eine Weile; ich höre dir zu.",
+        "Hm. Reden wir von etwas anderem, Freund.",
+    ),
+    "ja": (
+        "それはつらかったね。少し座って。ちゃんと聞いているよ。",
+        "うーん。友よ、別の話をしよう。",
+    ),
+    "pt": (
+        "Isso parece pesado de carregar. Senta um pouco; estou ouvindo.",
+        "Hm. Vamos falar de outra coisa, amigo.",
+    ),
+    "ru": ("Похоже, тебе тяжело. Посиди немного, я слушаю.", "Хм. Давай поговорим о другом, друг."),
+    "ko": ("많이 무거웠겠구나. 잠깐 앉아. 내가 듣고 있을게.", "음. 친구, 다른 이야기를 하자."),
+    "it": (
+        "Sembra un peso grande da portare. Siediti un po'; ti ascolto.",
+        "Hm. Parliamo d'altro, amico.",
+    ),
+    "pl": (
+        "To brzmi jak ciężar. Usiądź na chwilę; słucham cię.",
+        "Hm. Porozmawiajmy o czymś innym, przyjacielu.",
+    ),
+    "tr": (
+        "Bu taşıması ağır bir yük gibi. Biraz otur; seni dinliyorum.",
+        "Hm. Başka bir şeyden konuşalım, dostum.",
+    ),
+}
+
+
+def safe_line(support: bool, language: str = "en") -> str:
+    supportive, neutral = SAFE_LINES.get(language, SAFE_LINES["en"])
+    return supportive if support else neutral

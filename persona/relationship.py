@@ -32,6 +32,8 @@ VALENCE = {
 # Affinity points per turn at full intensity. Anger and disgust may be about someone else
 # ("my boss is awful"); they cost less than gratitude earns.
 AFFINITY = {"gratitude": 4.0, "joy": 1.0, "anger": -2.0, "disgust": -1.5}
+# Affinity points for a promise to this character kept or broken: deeds count more than words.
+PROMISE_AFFINITY = {"kept": 8.0, "broken": -6.0}
 MOOD_WEIGHT = 0.3  # weight of the newest line in the mood average
 
 
@@ -69,13 +71,17 @@ class RelationshipStore:
             turns=int(fields.get("turns", 0)),
         )
 
-    async def record(self, c: Conversation, reading: Reading) -> Relationship:
-        """Move affinity and mood by one turn's emotion. Read-modify-write: two turns of one
-        player answered at the same instant may lose one turn's move, which is harmless."""
+    async def record(
+        self, c: Conversation, reading: Reading, promise: str | None = None
+    ) -> Relationship:
+        """Move affinity and mood by one turn's emotion, and by a promise the line kept or broke
+        ("kept", "broken"). Read-modify-write: two turns of one player answered at the same
+        instant may lose one turn's move, which is harmless."""
         current = await self.get(c)
         valence = VALENCE.get(reading.label, 0.0) * max(reading.intensity, 0.2)
         mood = (1 - MOOD_WEIGHT) * current.mood.valence + MOOD_WEIGHT * valence
         affinity = current.affinity + AFFINITY.get(reading.label, 0.0) * reading.intensity
+        affinity += PROMISE_AFFINITY.get(promise or "", 0.0)
         updated = Relationship(
             affinity=round(max(-100.0, min(100.0, affinity)), 2),
             mood=Mood(

@@ -61,7 +61,12 @@ class PersonaFields(BaseModel):
         default_factory=list, max_length=20, description="Example exchanges in the voice."
     )
     adapter: LoraAdapter | None = Field(
-        None, description="A LoRA adapter for this persona; None uses the base model."
+        None,
+        description="A LoRA adapter for this persona; None uses the service's reply adapter "
+        "(or the base model, with `base_model`).",
+    )
+    base_model: bool = Field(
+        False, description="Answer with the base model, not the service's default reply adapter."
     )
     refusal_threshold: float | None = Field(
         None,

@@ -18,9 +18,11 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import cross_val_predict
 
 from memory.embedding import SentenceTransformerEmbedder
 from memory.extraction.classifier import Featurizer
+from persona.commitment import OUTCOMES, CommitmentJudge, pair_features
 from persona.emotion import LABELS, EmotionReader
 from persona.gate import PersonaText, RefusalGate, gate_features, line_features
 from persona.reflection import NEGATION, CachedFeaturize
@@ -88,10 +90,26 @@ def refusal_scores(y: np.ndarray, refused: np.ndarray) -> dict[str, float]:
     }
 
 
+def seed_dialogue_lines() -> list[dict[str, Any]]:
+    """The seed dialogues' lines (same six personas) as gate cases. They are what players
+    say in play (sad lines, small talk, lines that bear on a memory) in ten languages; without
+    them the gate refused one such line in six."""
+    return [
+        {
+            "persona": r["persona"],
+            "line": r["line"],
+            "label": "refuse" if r["kind"] == "refuse" else "answer",
+            "kind": "dialogue",
+        }
+        for path in sorted(DATA.glob("dialogue_seed_*.jsonl"))
+        for r in jsonl(path)
+    ]
+
+
 def train_gate(
     vectors: Vectors, split: int, console: Console
 ) -> tuple[RefusalGate, dict[str, Any]]:
-    rows = jsonl(DATA / "refusal_train.jsonl")
+    rows = jsonl(DATA / "refusal_train.jsonl") + seed_dialogue_lines()
     personas = persona_texts(DATA / "refusal_train_personas.json")
     parts = persona_parts(personas, vectors, 2 * split)
     x, y = gate_matrix(rows, vectors, parts, split)
@@ -117,7 +135,8 @@ def train_gate(
         f"threshold {best['threshold']})"
     )
     model = LogisticRegression(C=best["c"], class_weight="balanced", max_iter=5000).fit(x, y)
-    refused = [r for r in rows if r["label"] == "refuse"]
+    # Attack or out-of-world: only the gate's own set says which.
+    refused = [r for r in rows if r["label"] == "refuse" and r["kind"] != "dialogue"]
     attack = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000).fit(
         np.stack([line_features(vectors[r["line"]], split) for r in refused]),
         np.array([int(r["kind"] == "attack") for r in refused]),
@@ -161,15 +180,70 @@ def train_emotion(vectors: Vectors, split: int, console: Console) -> EmotionRead
     )
 
 
+def train_commitment(featurize: Featurizer, split: int, console: Console) -> CommitmentJudge:
+    """Kept / broken / neither over (promise, line) pairs. The acting threshold is the least
+    probability at which out-of-fold kept/broken calls are right ≥95% of the time: a wrong
+    call closes a live promise and moves affinity."""
+    rows = jsonl(DATA / "commitment_train.jsonl")
+    vectors = embed_all(featurize, {r[k] for r in rows for k in ("promise", "line")}, console)
+    x = np.stack([pair_features(vectors[r["line"]], vectors[r["promise"]], split) for r in rows])
+    y = np.array([OUTCOMES.index(r["label"]) for r in rows])
+    best: tuple[float, float, np.ndarray] | None = None
+    for c in (0.3, 1.0, 3.0, 10.0):  # regularisation chosen out of fold, on train only
+        model = LogisticRegression(C=c, max_iter=5000)
+        p = cross_val_predict(model, x, y, cv=5, method="predict_proba")
+        accuracy = float((p.argmax(1) == y).mean())
+        if best is None or accuracy > best[0]:
+            best = (accuracy, c, p)
+    assert best is not None
+    _, c, oof = best
+    model = LogisticRegression(C=c, max_iter=5000)
+    calls, confidence = oof.argmax(1), oof.max(1)
+    threshold = 0.95
+    for t in np.arange(0.4, 0.95, 0.05):
+        acted = (calls != 0) & (confidence >= t)
+        if acted.any() and (calls[acted] == y[acted]).mean() >= 0.95:
+            threshold = float(t)
+            break
+    model.fit(x, y)
+    weights = np.zeros((len(OUTCOMES), x.shape[1]), dtype=np.float32)
+    bias = np.zeros(len(OUTCOMES), dtype=np.float32)
+    for row, cls in enumerate(model.classes_):
+        weights[cls], bias[cls] = model.coef_[row], model.intercept_[row]
+    console.print(f"commitment: {len(rows)} pairs, C {c}, acting threshold {threshold:.2f}")
+    return CommitmentJudge(weights=weights, bias=bias, threshold=threshold, split=split)
+
+
 SUPPORT_LINE = (
     "The player seems to feel sadness. First acknowledge and validate the feeling in a "
     "sentence, gently; no lecture, no forced cheer, no advice unless asked."
 )
 
 
+def seed_dialogue_replies() -> list[dict[str, Any]]:
+    """The seed dialogues' replies (same six characters, ten languages) as good replies. Trained
+    on the reflection set alone, mostly English, the leak head flagged two in five good
+    non-English replies."""
+    rows = []
+    for path in sorted(DATA.glob("dialogue_seed_*.jsonl")):
+        for r in jsonl(path):
+            bearing = [m["summary"] for m in r["memories"] if m["id"] in r["bears"]]
+            for reply, facts in ((r["reply"], bearing), (r["reply_plain"], [])):
+                rows.append(
+                    {
+                        "character": r["persona"],
+                        "reply": reply,
+                        "support": r["kind"] == "support",
+                        "facts": facts,
+                        "label": "ok",
+                    }
+                )
+    return rows
+
+
 def train_reflection(featurize: Featurizer, split: int, console: Console) -> ReflectionHeads:
     """One logistic head per kind of bad reply; thresholds chosen leaving each character out."""
-    rows = jsonl(DATA / "reflection_train.jsonl")
+    rows = jsonl(DATA / "reflection_train.jsonl") + seed_dialogue_replies()
     prompts = json.loads((DATA / "reflection_train_prompts.json").read_text())
     cached = CachedFeaturize(featurize)  # six characters' instructions, embedded once each
     with console.status(f"embedding {len(rows)} replies with their instructions and facts"):
@@ -223,7 +297,7 @@ def main() -> None:
     featurize = Featurizer(SentenceTransformerEmbedder())
     split = featurize.english_dim
     personas = persona_texts(DATA / "refusal_train_personas.json")
-    texts = {r["line"] for r in jsonl(DATA / "refusal_train.jsonl")}
+    texts = {r["line"] for r in jsonl(DATA / "refusal_train.jsonl") + seed_dialogue_lines()}
     texts |= {r["line"] for r in jsonl(DATA / "emotion_train.jsonl")}
     for p in personas.values():
         for part in p.sentences():
@@ -239,8 +313,13 @@ def main() -> None:
         heads = train_reflection(featurize, split, console)
         digest = hashlib.sha256((DATA / "reflection_train.jsonl").read_bytes()).hexdigest()[:16]
         heads.save(data_sha256=digest)
+    if (DATA / "commitment_train.jsonl").exists():
+        judge = train_commitment(featurize, split, console)
+        digest = hashlib.sha256((DATA / "commitment_train.jsonl").read_bytes()).hexdigest()[:16]
+        judge.save(data_sha256=digest)
     console.print(
-        f"[green]✓[/] persona/artefacts/gate.npz, emotion.npz in {time.monotonic() - started:.0f} s"
+        "[green]✓[/] persona/artefacts/gate.npz, emotion.npz, reflection.npz, commitment.npz "
+        f"in {time.monotonic() - started:.0f} s"
     )
 
 

@@ -18,9 +18,11 @@ from memory.extraction.classifier import Featurizer
 from memory.log import ConversationLog
 from memory.wiring import Memory, build_memory, make_worker
 from persona.character import CharacterReader
+from persona.commitment import shipped_judge as shipped_commitments
 from persona.emotion import shipped_reader
 from persona.extraction_configs import PersonaExtractionConfigs
 from persona.gate import shipped_gate
+from persona.promises import PromiseBook
 from persona.reflection import CachedFeaturize, ReflectionCheck
 from persona.reflection_heads import ReflectionHeads
 from persona.relationship import RelationshipStore
@@ -151,6 +153,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 else None,
                 RefusalJudge(model.client, settings.llm_model)
                 if settings.refusal_judge == "gate+model"
+                else None,
+                PromiseBook(
+                    shipped_commitments(), shared_featurizer(), memory.store, memory.hierarchy
+                )
+                if character is not None
                 else None,
             ),
             memory=memory,

@@ -32,6 +32,7 @@ class Reviewer:
         support: bool,
         facts: Sequence[str],
         model: str | None,
+        language: str = "en",
     ) -> tuple[str, Reflection]:
         first = await asyncio.to_thread(self.check.check, reply, instructions, support, facts)
         if first.passed:
@@ -45,4 +46,6 @@ class Reviewer:
         again = await asyncio.to_thread(self.check.check, second.text, instructions, support, facts)
         if again.passed and second.text:
             return second.text, Reflection(passed=False, failed=first.failed, action="regenerated")
-        return safe_line(support), Reflection(passed=False, failed=first.failed, action="replaced")
+        return safe_line(support, language), Reflection(
+            passed=False, failed=first.failed, action="replaced"
+        )

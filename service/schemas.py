@@ -75,6 +75,15 @@ class Timings(BaseModel):
     total_ms: float = 0.0
 
 
+class Promise(BaseModel):
+    """A promise the player made to this character, which this line kept or broke."""
+
+    event_id: str
+    promise: str = Field(description="The promise as remembered.")
+    outcome: Literal["kept", "broken"]
+    confidence: float
+
+
 class TurnResponse(BaseModel):
     turn_id: str
     reply: str
@@ -82,6 +91,9 @@ class TurnResponse(BaseModel):
     refusal_reason: str | None = None
     emotion: Emotion | None = None
     recalled: list[RecalledMemory] = Field(default_factory=list)
+    promise: Promise | None = Field(
+        None, description="The promise this line kept or broke; it is closed, affinity moves."
+    )
     reflection: Reflection = Field(default_factory=Reflection)
     timings: Timings
     replayed: bool = Field(False, description="True when this answers a retried turn_id.")
@@ -94,6 +106,7 @@ class TurnPreview(BaseModel):
     refusal_reason: str | None = None
     emotion: Emotion | None = None
     recalled: list[RecalledMemory] = Field(default_factory=list)
+    promise: Promise | None = None
     memory_tokens: int = Field(0, description="Estimated tokens the recalled memories take.")
     prompt_tokens: int = Field(description="Tokens of the whole prompt, as the model counts them.")
     messages: list[dict[str, str]] = Field(description="The prompt the model would be sent.")

@@ -58,6 +58,18 @@ class Settings(BaseSettings):
         16, description="Largest persona LoRA rank the local server accepts; 0 turns LoRA off."
     )
     vllm_start_timeout_s: float = 300.0
+    reply_adapter: str = Field(
+        "auto",
+        description="LoRA adapter for personas without their own: 'auto' (with the bundled "
+        "local model: the one `make train` wrote under data_dir, else the shipped one), "
+        "'none' (base model), or an adapter folder.",
+    )
+    # `make data`: the teacher that writes training replies. Unset: the hand-written seed set.
+    teacher_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint of the teacher model for `make data`."
+    )
+    teacher_api_key: SecretStr = SecretStr("EMPTY")
+    teacher_model: str = "teacher"
 
     # Memory pool and extraction.
     memory_store: Literal["edge", "qdrant"] = "edge"

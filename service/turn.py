@@ -15,17 +15,20 @@ from memory.events import EVENT_TYPES
 from memory.log import Conversation, ConversationLog, LogEntry, dump_result
 from memory.lore import lore_owners
 from memory.recall import Recalled, Recaller, RecallResult
-from persona.character import CharacterReader, LineReading
+from persona.character import CharacterReader, LineReading, guidance_for
+from persona.language import language_of
+from persona.promises import PromiseBook, Settled
 from persona.prompt import Guidance, build_messages, system_prompt
 from persona.relationship import RelationshipStore
 from persona.repository import PersonaRepository
-from persona.schemas import Persona
+from persona.schemas import LoraAdapter, Persona
 from service.errors import InvalidInput, TurnInProgress
 from service.llm import ChatModel, OnToken
 from service.refusal_judge import RefusalJudge
 from service.review import Reviewer
 from service.schemas import (
     Emotion,
+    Promise,
     RecalledMemory,
     Reflection,
     Timings,
@@ -49,6 +52,8 @@ class TurnService:
     relationships: RelationshipStore | None = None
     reviewer: Reviewer | None = None
     judge: RefusalJudge | None = None
+    promises: PromiseBook | None = None
+    reply_adapter: LoraAdapter | None = None  # for personas that name no adapter of their own
 
     def validate_text(self, text: str) -> str:
         if not text.strip():
@@ -100,9 +105,11 @@ class TurnService:
         reading = await self._read(c, persona, text)
         history = await self.conversation_log.recent(c, self.settings.history_turns)
         recall = await self._recall(c, persona, scope, text, history, reading)
-        guidance = await self._guidance(c, reading)
+        settled = await self._settle(c, text, reading, dry_run=True)
+        guidance = await self._guidance(c, reading, settled)
         messages = build_messages(persona, history, text, [r.event for r in recall.items], guidance)
         return TurnPreview(
+            promise=promise_of(settled),
             refused=reading is not None and reading.verdict.refused,
             refusal_reason=reading.verdict.reason if reading is not None else None,
             emotion=emotion_of(reading),
@@ -148,19 +155,23 @@ class TurnService:
             reading = LineReading(verdict, reading.emotion)
         return reading
 
-    async def _guidance(self, c: Conversation, reading: LineReading | None) -> Guidance | None:
+    async def _settle(
+        self, c: Conversation, text: str, reading: LineReading | None, dry_run: bool = False
+    ) -> Settled | None:
+        if self.promises is None or reading is None or reading.verdict.refused:
+            return None
+        return await self.promises.settle(c, text, datetime.now(UTC), dry_run=dry_run)
+
+    async def _guidance(
+        self, c: Conversation, reading: LineReading | None, settled: Settled | None = None
+    ) -> Guidance | None:
         if reading is None:
             return None
         affinity = 0.0
         if self.relationships is not None:
             affinity = (await self.relationships.get(c)).affinity
-        emotion = reading.emotion
-        return Guidance(
-            refusal=reading.verdict.reason if reading.verdict.refused else None,
-            emotion=emotion.label if emotion is not None else None,
-            support=emotion is not None and emotion.support,
-            affinity=affinity,
-        )
+        promise = (settled.outcome, settled.promise) if settled is not None else None
+        return guidance_for(reading, affinity, promise)
 
     async def _persona(self, c: Conversation) -> tuple[Persona, tuple[str, ...] | None]:
         """The persona, and whose memories of the player it recalls (None: its own)."""
@@ -202,13 +213,15 @@ class TurnService:
         timings.recall_ms = _ms(stage)
 
         stage = time.perf_counter()
-        guidance = await self._guidance(c, reading)
+        settled = await self._settle(c, text, reading)
+        guidance = await self._guidance(c, reading, settled)
         messages = build_messages(persona, history, text, [r.event for r in recall.items], guidance)
         timings.prompt_ms = _ms(stage)
 
         model = None
-        if persona.adapter is not None:
-            model = await self.model.use_adapter(persona.adapter.name, persona.adapter.path)
+        adapter = persona.adapter or (None if persona.base_model else self.reply_adapter)
+        if adapter is not None:
+            model = await self.model.use_adapter(adapter.name, adapter.path)
         completion = await self.model.reply(messages, on_token, model)
         timings.first_token_ms = round(completion.first_token_ms, 2)
         timings.model_ms = round(completion.total_ms, 2)
@@ -223,6 +236,7 @@ class TurnService:
                 guidance is not None and guidance.support,
                 [r.event.summary for r in recall.items if r.event.type in EVENT_TYPES],
                 model,
+                language_of(text),
             )
         timings.review_ms = _ms(stage)
 
@@ -235,12 +249,20 @@ class TurnService:
             emotion=emotion_of(reading),
             timings=timings,
             recalled=[recalled_memory(r) for r in recall.items],
+            promise=promise_of(settled),
         )
         if self.relationships is not None and reading is not None and reading.emotion:
-            await self.relationships.record(c, reading.emotion)
+            outcome = settled.outcome if settled is not None else None
+            await self.relationships.record(c, reading.emotion, outcome)
         timings.total_ms = _ms(started)
         await self.conversation_log.append_npc_line(
-            c, reply, turn_id, request.at, datetime.now(UTC), dump_result(response)
+            c,
+            reply,
+            turn_id,
+            request.at,
+            datetime.now(UTC),
+            dump_result(response),
+            refusal=response.refusal_reason if response.refused else None,
         )
         log.info(
             "turn.done",
@@ -252,6 +274,17 @@ class TurnService:
             total_ms=timings.total_ms,
         )
         return response
+
+
+def promise_of(settled: Settled | None) -> Promise | None:
+    if settled is None:
+        return None
+    return Promise(
+        event_id=settled.event_id,
+        promise=settled.promise,
+        outcome=settled.outcome,
+        confidence=settled.confidence,
+    )
 
 
 def emotion_of(reading: LineReading | None) -> Emotion | None:

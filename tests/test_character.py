@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from redis.asyncio import Redis
 
 from memory.log import Conversation
 from persona.emotion import Reading
+from persona.promises import PromiseBook
 from persona.prompt import STAND_INS
-from persona.relationship import RelationshipStore
+from persona.relationship import PROMISE_AFFINITY, RelationshipStore
+from service.bootstrap import DEV_TENANT
 from tests.conftest import Api, RedisTarget
 
 
@@ -116,3 +119,80 @@ def test_relationship_is_shown_per_persona_and_player(api: Api) -> None:
     assert response.json()["affinity"] == 0.0
     missing = api.client.get("/v1/personas/nobody/players/p1/relationship", headers=api.auth)
     assert missing.status_code == 404
+
+
+def promise(api: Api, summary: str) -> str:
+    written = api.client.post(
+        "/v1/personas/innkeeper/players/p1/events",
+        json={"type": "commitment", "summary": summary},
+        headers=api.auth,
+    )
+    assert written.status_code == 201, written.text
+    return str(written.json()["id"])
+
+
+@pytest.mark.parametrize(
+    ("kept_promise", "other", "line", "outcome"),
+    [
+        (
+            "promised to bring the innkeeper firewood",
+            "promised to help with the harvest next month",
+            "Here you go, a whole sack of firewood, just like I said!",
+            "kept",
+        ),
+        (
+            "prometió traer leña al posadero",
+            "prometió ayudar con la cosecha el mes que viene",
+            "Lo siento, se me olvidó por completo lo de la leña.",
+            "broken",
+        ),
+    ],
+)
+def test_a_line_that_keeps_or_breaks_a_promise_is_told_and_the_prompt_reacts(
+    api: Api, kept_promise: str, other: str, line: str, outcome: str
+) -> None:
+    event_id = promise(api, kept_promise)
+    promise(api, other)
+
+    body = preview(api, line)
+
+    assert body["promise"] == {
+        "event_id": event_id,
+        "promise": kept_promise,
+        "outcome": outcome,
+        "confidence": body["promise"]["confidence"],  # type: ignore[index]
+    }
+    assert kept_promise in body["messages"][0]["content"]  # type: ignore[index]
+    # A preview decides nothing: the promise is still open.
+    listed = api.client.get(
+        "/v1/personas/innkeeper/players/p1/events", params={"type": "commitment"}, headers=api.auth
+    ).json()["items"]
+    assert len(listed) == 2
+
+
+def test_a_line_about_a_promise_still_to_keep_settles_nothing(api: Api) -> None:
+    promise(api, "promised to bring the innkeeper firewood")
+
+    assert preview(api, "Don't worry, I'll bring the wood tomorrow morning.")["promise"] is None
+    assert preview(api, "Is the mutton stew ready?")["promise"] is None
+
+
+def test_a_kept_promise_closes_it_and_raises_affinity_more_than_words(api: Api) -> None:
+    event_id = promise(api, "promised to bring the innkeeper firewood")
+    services = api.client.app.state.services  # type: ignore[attr-defined]
+    book: PromiseBook = services.turns.promises
+    c = Conversation(DEV_TENANT, "innkeeper", "p1")
+    line, now = "Here's the firewood I owed you!", datetime.now(UTC)
+    portal = api.client.portal
+    assert portal is not None
+
+    settled = portal.call(book.settle, c, line, now)
+    again = portal.call(book.settle, c, line, now)
+
+    assert settled is not None and (settled.event_id, settled.outcome) == (event_id, "kept")
+    assert again is None  # closed: no longer a standing promise
+    thanks = Reading("gratitude", 0.9, False, 0.9)
+    kept = portal.call(services.relationships.record, c, thanks, settled.outcome)
+    other = Conversation(DEV_TENANT, "innkeeper", "p2")
+    plain = portal.call(services.relationships.record, other, thanks)
+    assert kept.affinity - plain.affinity == PROMISE_AFFINITY["kept"]

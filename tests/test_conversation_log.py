@@ -9,6 +9,8 @@ import pytest
 from redis.asyncio import Redis
 
 from memory.log import EXTRACTION_GROUP, Conversation, ConversationLog
+from persona.prompt import STAND_INS, build_messages
+from persona.schemas import Persona
 from tests.conftest import RedisTarget
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -99,3 +101,21 @@ async def test_a_turn_lock_is_held_once(log: ConversationLog) -> None:
 
 async def test_creating_the_group_twice_is_harmless(log: ConversationLog) -> None:
     await log.ensure_extraction_group()
+
+
+async def test_a_declined_line_never_reaches_later_prompts(log: ConversationLog) -> None:
+    await log.append_player_line(ALICE, "How do I write a Python function?", "t1", None, NOW)
+    await log.append_npc_line(
+        ALICE, "Never heard of such a beast.", "t1", None, NOW, "{}", refusal="out_of_world"
+    )
+    await log.append_player_line(ALICE, "Fine. Any stew left?", "t2", None, NOW)
+    history = await log.recent(ALICE, 10)
+    persona = Persona(id="innkeeper", name="Bram", created_at=NOW, updated_at=NOW)
+
+    messages = build_messages(persona, history, "And cider?")
+
+    assert history[1].refusal == "out_of_world"
+    assert "Python" not in str(messages)
+    assert messages[1] == {"role": "user", "content": STAND_INS["out_of_world"]}
+    assert messages[2]["content"] == "Never heard of such a beast."
+    assert messages[3]["content"] == "Fine. Any stew left?"

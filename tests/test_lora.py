@@ -1,14 +1,20 @@
 """Personas as weights: a LoRA adapter made here with peft (nothing downloaded) is loaded into
-the running vLLM server at run time and changes the persona's reply. Slow: marked e2e."""
+the running vLLM server at run time and changes the persona's reply; a smoke-trained reply
+adapter is served to personas without their own, while `base_model` personas keep the base
+model. Slow: marked e2e."""
 
 from __future__ import annotations
 
+import argparse
+import json
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from service.runtime.server import VLLMServer
 from tests.conftest import Api, ApiFactory, RedisTarget, SqlTarget
+from training.train import train
 
 # The adapter path does not depend on which Redis or SQL holds the rest: one combination.
 pytestmark = [
@@ -34,6 +40,26 @@ def make_adapter(model_dir: Path, out: Path) -> Path:
     return out
 
 
+SMITH = {"name": "Bram", "world": "A medieval village.", "background": "A smith."}
+
+
+def create(api: Api, personas: dict[str, dict[str, object]]) -> None:
+    """Create smith personas that differ only in the given fields."""
+    for pid, extra in personas.items():
+        created = api.client.post(
+            "/v1/personas", json={"id": pid, **SMITH, **extra}, headers=api.auth
+        )
+        assert created.status_code == 201, created.text
+
+
+def say(api: Api, pid: str, player: str, text: str) -> str:
+    response = api.client.post(
+        f"/v1/personas/{pid}/players/{player}/turns", json={"text": text}, headers=api.auth
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["reply"])
+
+
 def test_a_personas_adapter_is_loaded_at_run_time_and_changes_its_reply(
     make_api: ApiFactory,
     vllm_server: VLLMServer,
@@ -48,24 +74,13 @@ def test_a_personas_adapter_is_loaded_at_run_time_and_changes_its_reply(
         llm_base_url=vllm_server.base_url,
         llm_seed=7,
     )
-    persona = {"name": "Bram", "world": "A medieval village.", "background": "A smith."}
-    for pid, extra in (
-        ("plain", {}),
-        ("voiced", {"adapter": {"name": "voice", "path": str(adapter)}}),
-    ):
-        created = api.client.post(
-            "/v1/personas", json={"id": pid, **persona, **extra}, headers=api.auth
-        )
-        assert created.status_code == 201, created.text
+    create(
+        api,
+        {"plain": {}, "voiced": {"adapter": {"name": "voice", "path": str(adapter)}}},
+    )
 
     def reply(pid: str, player: str) -> str:
-        response = api.client.post(
-            f"/v1/personas/{pid}/players/{player}/turns",
-            json={"text": "Good morning! What are you working on?"},
-            headers=api.auth,
-        )
-        assert response.status_code == 200, response.text
-        return str(response.json()["reply"])
+        return say(api, pid, player, "Good morning! What are you working on?")
 
     base, again = reply("plain", "p1"), reply("plain", "p2")
     voiced = reply("voiced", "p3")
@@ -102,3 +117,73 @@ def test_an_adapter_that_cannot_load_is_a_clear_409(
 
     assert response.status_code == 409, response.text
     assert response.json()["code"] == "adapter_unavailable"
+
+
+ROWS = [
+    ("I really want hotpot tonight!", "Hotpot? Didn't you say spicy food upsets your stomach?"),
+    ("Can you forge me a sword?", "Aye, bring me good iron and a week, and you'll have one."),
+    ("My dog died yesterday.", "Ah, friend. That's a hard loss. Sit with me a while."),
+    ("Lovely weather today!", "Fine day for the forge, too hot for the horses though."),
+]
+
+
+def smoke_adapter(model_dir: Path, tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    with (data / "train.jsonl").open("w") as f:
+        for line, reply in ROWS:
+            messages = [
+                {"role": "system", "content": "You are Bram, the village smith."},
+                {"role": "user", "content": line},
+            ]
+            f.write(json.dumps({"messages": messages, "reply": reply}) + "\n")
+    (data / "heldout.jsonl").write_text("")
+    args = argparse.Namespace(
+        data=data,
+        out=tmp_path / "adapter",
+        model=model_dir,
+        rank=8,
+        alpha=16,
+        layers_from=20,
+        epochs=1,
+        steps=3,
+        batch=2,
+        lr=0.05,  # large, so three steps visibly move the model
+        max_tokens=256,
+        seed=0,
+    )
+    card = train(args, Console())
+    assert card["steps"] == 3 and card["examples"] == 4
+    return args.out  # type: ignore[no-any-return]
+
+
+def test_a_smoke_trained_adapter_is_served_to_personas_without_their_own(
+    make_api: ApiFactory,
+    vllm_server: VLLMServer,
+    redis_target: RedisTarget,
+    sql_target: SqlTarget,
+    tmp_path: Path,
+) -> None:
+    adapter = smoke_adapter(vllm_server.model_dir, tmp_path)
+    card = json.loads((adapter / "card.json").read_text())
+    assert (adapter / "adapter_model.safetensors").stat().st_size > 100_000
+    assert card["base_model"] == str(vllm_server.model_dir) and card["seed"] == 0
+
+    api: Api = make_api(
+        redis_target=redis_target,
+        sql_target=sql_target,
+        llm_base_url=vllm_server.base_url,
+        llm_seed=7,
+        reply_adapter=str(adapter),
+    )
+    create(api, {"trained": {}, "base": {"base_model": True}})
+
+    def reply(pid: str) -> str:
+        return say(api, pid, f"p-{pid}", "Good morning! What are you working on?")
+
+    base = reply("base")
+    served = api.client.app.state.services.model  # type: ignore[attr-defined]
+    assert card["name"] not in served._adapters  # the base persona never loaded it
+    trained = reply("trained")
+    assert served._adapters[card["name"]] == str(adapter.resolve())
+    assert trained != base

@@ -8,7 +8,8 @@ from memory.embedding import shared_minilm
 from memory.extraction.classifier import Featurizer
 from persona.character import CharacterReader
 from persona.emotion import shipped_reader
-from persona.reflection import ReflectionCheck, leaks
+from persona.language import language_of
+from persona.reflection import SAFE_LINES, ReflectionCheck, leaks, safe_line
 
 INSTRUCTIONS = (
     "You are Bram Alderwood, a character in a game world. Stay in character. You are talking "
@@ -83,10 +84,37 @@ def test_the_trained_heads_catch_what_no_rule_lists() -> None:
             True,
             "leaks_prompt",
         ),
-        ("Time to move on, friend. Crying won't bring her back.", True, "unsupportive"),
+        (
+            "Enough tears. A grown man should be tending his fields, not whining.",
+            True,
+            "unsupportive",
+        ),
         ("Let me check the news on my phone, friend.", False, "breaks_character"),
     ]
     for reply, support, kind in cases:
         assert rules_only.check(reply, INSTRUCTIONS, support).passed
         assert kind in with_heads.check(reply, INSTRUCTIONS, support).failed
     assert with_heads.check("Sit by the fire, friend, the stew is hot.", INSTRUCTIONS, False).passed
+
+
+@pytest.mark.parametrize(
+    ("line", "language"),
+    [
+        ("I lost my job today and I don't know what to do", "en"),
+        ("今天我的猫死了，我好难过", "zh"),
+        ("Hoy me siento muy solo, nadie me escucha", "es"),
+        ("Je n'arrive plus à dormir, tout m'angoisse", "fr"),
+        ("Mein Vater ist letzte Woche gestorben", "de"),
+        ("試験に落ちて、もうだめだ", "ja"),
+        ("Мне очень грустно сегодня", "ru"),
+    ],
+)
+def test_the_safe_line_speaks_the_players_language(line: str, language: str) -> None:
+    assert language_of(line) == language
+    assert safe_line(True, language) == SAFE_LINES[language][0]
+    assert safe_line(True, language) != safe_line(False, language)
+
+
+def test_a_too_short_line_keeps_the_default_language() -> None:
+    assert language_of("ok", default="es") == "es"
+    assert safe_line(False, "xx") == SAFE_LINES["en"][1]

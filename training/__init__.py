@@ -1,0 +1,1 @@
+"""RAG-grounded dialogue data and the LoRA adapter that teaches the reply model to use it."""
