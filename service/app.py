@@ -26,6 +26,7 @@ from persona.promises import PromiseBook
 from persona.reflection import CachedFeaturize, ReflectionCheck
 from persona.reflection_heads import ReflectionHeads
 from persona.relationship import RelationshipStore
+from service.adapters import reply_adapter
 from service.bootstrap import bootstrap_dev_tenant
 from service.db import make_engine, make_sessionmaker, migrate
 from service.errors import install_error_handlers
@@ -159,6 +160,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 )
                 if character is not None
                 else None,
+                reply_adapter(settings),
             ),
             memory=memory,
             relationships=relationships,
