@@ -215,3 +215,23 @@ def test_make_data_writes_train_and_heldout_and_counts_every_rejection(tmp_path:
     row = splits["train"][0]
     assert row["messages"][0]["role"] == "system" and row["reply"]
     assert (tmp_path / "out" / "train.jsonl").read_text().count("\n") == report["kept"]["train"]
+
+
+@pytest.mark.e2e
+def test_a_model_teacher_on_a_real_server_writes_replies_the_filters_judge(
+    reader: CharacterReader, filters: Filters, vllm_base_url: str
+) -> None:
+    from openai import AsyncOpenAI
+
+    from service.settings import Settings
+
+    [g] = grounded([STOMACH], reader)
+    client = AsyncOpenAI(base_url=vllm_base_url, api_key="EMPTY")
+    teacher = ModelTeacher(client, Settings().llm_model)
+
+    reply = asyncio.run(teacher.write(g))
+
+    assert reply  # the bundled 135M model is a weak teacher: most of what it writes is filtered
+    fresh = Filters(filters.judges, filters.check, filters.emb)
+    fresh.keep(g, reply)
+    assert sum(fresh.rejected.values()) + sum(len(v) for v in fresh._kept.values()) == 1
