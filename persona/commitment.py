@@ -53,8 +53,8 @@ class CommitmentJudge:
     threshold: float  # least probability of kept/broken to act on
     split: int
 
-    def probabilities(self, line: Matrix, promise: Matrix) -> Matrix:
-        logits = self.weights @ pair_features(line, promise, self.split) + self.bias
+    def _softmax(self, features: Matrix) -> Matrix:
+        logits = self.weights @ features + self.bias
         p: Matrix = np.exp(logits - logits.max()).astype(np.float32)
         p /= p.sum()
         return p
@@ -71,14 +71,15 @@ class CommitmentJudge:
         vectors = featurize([line, *(summary for _, summary in promises)])
         best: tuple[float, Verdict] | None = None
         for (event_id, _), promise in zip(promises, vectors[1:], strict=True):
-            p = self.probabilities(vectors[0], promise)
+            features = pair_features(vectors[0], promise, self.split)
+            p = self._softmax(features)
             index = int(p.argmax())
             if index == 0 or p[index] < self.threshold:
                 continue
             outcome: Outcome = "kept" if OUTCOMES[index] == "kept" else "broken"
             # "Sorry, I forgot" reads as broken against every open promise: the one the line
             # speaks of is the one closest to it in meaning.
-            closeness = float(pair_features(vectors[0], promise, self.split)[-1])
+            closeness = float(features[-1])
             if best is None or closeness > best[0]:
                 best = (closeness, Verdict(event_id, outcome, round(float(p[index]), 3)))
         return best[1] if best is not None else None

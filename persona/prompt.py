@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from memory.events import Event
 from memory.log import LogEntry
@@ -125,14 +126,11 @@ def build_messages(
     if block := memory_block(memories):
         system = f"{system}\n\n{block}"
     messages: list[Message] = [{"role": "system", "content": system}]
-    for i, entry in enumerate(history):
+    for entry, answer in zip_longest(history, history[1:]):
         role = "user" if entry.role == "player" else "assistant"
-        text = entry.text
-        answer = history[i + 1] if i + 1 < len(history) else None
         # A line the character declined stays declined: later turns see only the stand-in.
-        if role == "user" and answer is not None and answer.refusal in STAND_INS:
-            text = STAND_INS[answer.refusal or ""]
-        messages.append({"role": role, "content": text})
+        declined = answer.refusal if role == "user" and answer is not None else None
+        messages.append({"role": role, "content": STAND_INS.get(declined or "", entry.text)})
     refusal = guidance.refusal if guidance is not None else None
     content = STAND_INS.get(refusal or "", player_text)
     messages.append({"role": "user", "content": content})

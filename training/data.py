@@ -92,7 +92,8 @@ async def build(
     featurize = shared_featurizer()
     emb = Embeddings(featurize, featurize.english_dim)
     judges, fit = train_judges([c for c in cases if not held_out(c.id)], emb)
-    judges.save(data_sha256=digest(seed))
+    seed_sha256 = digest(seed)
+    judges.save(data_sha256=seed_sha256)
     console.print(f"judges fitted: {fit}")
 
     personas = load_personas(personas_path)
@@ -123,7 +124,7 @@ async def build(
         "rejected": {r: filters.rejected.get(r, 0) for r in REASONS},
         "bearing_memory_in_prompt": sum(bool(g.shown_bearing) for g in grounded),
         "lines_with_a_bearing_memory": sum(bool(g.scenario.case.bears) for g in grounded),
-        "seed_sha256": digest(seed),
+        "seed_sha256": seed_sha256,
         "judges": fit,
         "seconds": round(time.monotonic() - started, 1),
     }
