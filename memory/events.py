@@ -7,7 +7,7 @@ from datetime import date as Date
 from datetime import datetime
 from typing import Literal, get_args
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from service.db import utcnow
 
@@ -51,7 +51,9 @@ class Event(BaseModel):
     summary: str = Field(min_length=1, max_length=500, description="In the player's language.")
     importance: int = Field(5, ge=1, le=10)
     weight: float | None = Field(
-        None, description="Importance after decay by age (the worker's periodic job)."
+        None,
+        description="Importance after decay by age (the worker's periodic job); a new event "
+        "weighs its importance.",
     )
     date: Date | None = Field(None, description="The day a plan or commitment is for.")
     valid_from: datetime = Field(default_factory=utcnow)
@@ -68,6 +70,14 @@ class Event(BaseModel):
     @property
     def current(self) -> bool:
         return self.valid_to is None
+
+    @model_validator(mode="after")
+    def _weighs_its_importance_until_decayed(self) -> Event:
+        # Without a weight, the decay job's first sweep would rewrite every new event (and a
+        # read racing it would see the event change under it).
+        if self.weight is None:
+            self.weight = float(self.importance)
+        return self
 
 
 class ScoredEvent(BaseModel):
