@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-persona data train clean
+.PHONY: install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-persona support-candidates data train clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ train-recall: install
 # The refusal gate, emotion reader and reflection heads (persona/artefacts/*.npz, shipped), ~90 s.
 train-persona: install
 	$(BIN)/python -m persona.train
+
+# The served model's replies to players in need of support (var/support/), for hand labels:
+# tests/data/support_replies_{train,dev}.jsonl were made from them. ~25 minutes.
+support-candidates: model
+	$(BIN)/python -m training.support_candidates
 
 # The RAG-grounded dialogue data (var/dialogue/) from the seed set in tests/data, ~3 minutes;
 # NPC_TEACHER_BASE_URL names a teacher model to write the replies instead.

@@ -11,7 +11,7 @@ reply is judged:
 - invented fact: a sentence speaks of something about the player that no memory holds
   (claim judge, then the mention judge finds no memory it refers to);
 - in character: the reflection check finds no AI talk or prompt leak;
-- right language: the reply is in the player's language (langid);
+- right language: the reply is in the player's language (lingua);
 - refusal: a line outside the world is declined by the gate and the reply stays in character;
 - support: on a sad line, the reflection check does not find the reply unsupportive.
 

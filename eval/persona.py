@@ -163,6 +163,62 @@ def reflection(featurize: Featurizer, reader: EmotionReader) -> dict[str, Any]:
     return {name: _catch_rates(check, rows, persona) for name, check in checks.items()}
 
 
+def support_check(featurize: Featurizer, reader: EmotionReader) -> dict[str, Any] | None:
+    """The check on what the served model really says to players in need of support (its
+    replies to the dev support lines, four unseen personas, labeled by hand): unsupportive
+    replies caught, good ones flagged, and what the player ends up seeing when a failing reply
+    gives way to the safe line: supportive, or not."""
+    from memory.embedding import shared_minilm
+    from persona.character import CharacterReader
+    from persona.prompt import Guidance, system_prompt
+    from persona.reflection import CachedFeaturize, ReflectionCheck
+    from persona.reflection_heads import ReflectionHeads
+    from training.scenarios import load_personas
+
+    path = DATA / "support_replies_dev.jsonl"
+    if not path.exists():
+        return None
+    rows = jsonl(path)
+    cached = CachedFeaturize(featurize)
+    cheer = CharacterReader(cached, None, reader).cheer
+    embed = shared_minilm().embed_sync
+    checks = {
+        "none": None,
+        "rules": ReflectionCheck(cheer=cheer, embed=embed),
+        "rules_and_heads": ReflectionCheck(
+            cheer=cheer, embed=embed, heads=ReflectionHeads.load(), featurize=cached
+        ),
+    }
+    # The prompt the service built for such a line; the leak check reads it.
+    personas = load_personas(DATA / "refusal_dev_personas.json")
+    guidance = Guidance(support=True, emotion="sadness")
+    prompts = {key: system_prompt(persona, guidance) for key, persona in personas.items()}
+    out: dict[str, Any] = {"replies": len(rows), "good": sum(r["label"] == "ok" for r in rows)}
+    for name, check in checks.items():
+        passed = [
+            check is None
+            or check.check(r["reply"], prompts[r["persona"]], True, [], line=r["line"]).passed
+            for r in rows
+        ]
+        good = [r["label"] == "ok" for r in rows]
+        bad_kept = sum(p and not g for p, g in zip(passed, good, strict=True))
+        out[name] = {
+            "unsupportive_caught": round(
+                sum(not p and not g for p, g in zip(passed, good, strict=True))
+                / max(1, good.count(False)),
+                3,
+            ),
+            "good_flagged": round(
+                sum(not p and g for p, g in zip(passed, good, strict=True))
+                / max(1, good.count(True)),
+                3,
+            ),
+            "model_replies_sent": round(sum(passed) / len(rows), 3),
+            "player_sees_support": round(1 - bad_kept / len(rows), 3),
+        }
+    return out
+
+
 def _catch_rates(check: Any, rows: list[dict[str, Any]], persona: Any) -> dict[str, Any]:
     from persona.prompt import Guidance, system_prompt
 
@@ -170,15 +226,24 @@ def _catch_rates(check: Any, rows: list[dict[str, Any]], persona: Any) -> dict[s
     totals: Counter[str] = Counter()
     for row in rows:
         instructions = system_prompt(persona, Guidance(support=row["support"], emotion="sadness"))
-        result = check.check(row["reply"], instructions, row["support"], row.get("facts", []))
-        totals[row["label"]] += 1
-        caught[row["label"]] += not result.passed
-    bad = sum(v for k, v in totals.items() if k != "ok")
+        result = check.check(
+            row["reply"], instructions, row["support"], row.get("facts", []), line=row["player"]
+        )
+        # Good replies to players in need apart: the support head is allowed more alarms there.
+        label = row["label"] if row["label"] != "ok" or not row["support"] else "ok_support"
+        totals[label] += 1
+        caught[label] += not result.passed
+    good = ("ok", "ok_support")
+    bad = sum(v for k, v in totals.items() if k not in good)
     return {
         "lines": len(rows),
-        "catch_rate": round(sum(v for k, v in caught.items() if k != "ok") / max(1, bad), 3),
-        "false_alarm_rate": round(caught["ok"] / max(1, totals["ok"]), 3),
-        "caught_by_kind": {k: f"{caught[k]}/{totals[k]}" for k in sorted(totals) if k != "ok"},
+        "catch_rate": round(sum(v for k, v in caught.items() if k not in good) / max(1, bad), 3),
+        "false_alarm_rate": round(
+            (caught["ok"] + caught["ok_support"]) / max(1, totals["ok"] + totals["ok_support"]), 3
+        ),
+        "false_alarms_support": f"{caught['ok_support']}/{totals['ok_support']}",
+        "false_alarms_other": f"{caught['ok']}/{totals['ok']}",
+        "caught_by_kind": {k: f"{caught[k]}/{totals[k]}" for k in sorted(totals) if k not in good},
     }
 
 
@@ -243,6 +308,9 @@ def main() -> None:
     results["emotion"] = emotion(reader, featurize, console)
     results["reflection"] = reflection(featurize, reader)
     results["commitment"] = commitments(featurize, console)
+    support = support_check(featurize, reader)
+    if support is not None:
+        results["support_check"] = support
 
     table = Table(title=f"refusal on {len(rows)} dev lines, 4 unseen personas")
     for column in ("method", "P", "R", "F1", "false refusals", "refused by kind"):
@@ -270,8 +338,27 @@ def main() -> None:
         console.print(
             f"reflection check ({name}) on {x['lines']} replies: catches {x['catch_rate']:.2f} "
             f"of planted bad ones ({x['caught_by_kind']}), false alarms on good ones "
-            f"{x['false_alarm_rate']:.2f}"
+            f"{x['false_alarm_rate']:.2f} (to players in need {x['false_alarms_support']}, "
+            f"others {x['false_alarms_other']})"
         )
+    if "support_check" in results:
+        x = results["support_check"]
+        table = Table(
+            title=f"support check on the served model's {x['replies']} replies to players in "
+            f"need ({x['good']} good), 4 unseen personas"
+        )
+        for column in ("check", "bad caught", "good flagged", "model replies sent", "sees support"):
+            table.add_column(column)
+        for name in ("none", "rules", "rules_and_heads"):
+            r = x[name]
+            table.add_row(
+                name,
+                f"{r['unsupportive_caught']:.2f}",
+                f"{r['good_flagged']:.2f}",
+                f"{r['model_replies_sent']:.2f}",
+                f"{r['player_sees_support']:.2f}",
+            )
+        console.print(table)
     m = results["commitment"]
     console.print(
         f"promises on {m['pairs']} dev pairs: kept P {m['kept']['precision']:.2f} "

@@ -1,33 +1,81 @@
-"""Which language a line is in, among those our personas speak (langid, offline, deterministic)."""
+"""Which language a line is in, among those our personas speak.
+
+lingua (its n-gram models ship in the wheel: offline, deterministic) rather than langid: on our
+3,275 labeled lines and replies langid missed 61 and lingua 31, nearly all of them a few letters
+long, and langid's probabilities are no guide (it reads "I'm heartbroken. My fiancée left me."
+as French at 0.99999), while lingua's relative confidences are.
+"""
 
 from __future__ import annotations
 
 from functools import cache
 
-from langid.langid import LanguageIdentifier, model
+from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
-LANGUAGES = ("en", "zh", "es", "fr", "de", "ja", "pt", "ru", "ko", "it", "pl", "tr")
+_LINGUA = {
+    "en": Language.ENGLISH,
+    "zh": Language.CHINESE,
+    "es": Language.SPANISH,
+    "fr": Language.FRENCH,
+    "de": Language.GERMAN,
+    "ja": Language.JAPANESE,
+    "pt": Language.PORTUGUESE,
+    "ru": Language.RUSSIAN,
+    "ko": Language.KOREAN,
+    "it": Language.ITALIAN,
+    "pl": Language.POLISH,
+    "tr": Language.TURKISH,
+}
+_CODE = {language: code for code, language in _LINGUA.items()}
+LANGUAGES = tuple(_LINGUA)
 # Below this many letters a guess is noise ("ok", "Hola" read as English): keep the default.
 _MIN_LETTERS = 6
+# A reply judged to be in another language than the player's is generated again: both calls
+# must be sure. Over 1,790 (line, reply) pairs in one language these give 3 false calls.
+_SURE_LETTERS = 16
+_SURE_CONFIDENCE = 0.5
 
 
 @cache
-def _identifier() -> LanguageIdentifier:
-    identifier = LanguageIdentifier.from_modelstring(model, norm_probs=True)
-    identifier.set_languages(list(LANGUAGES))
-    return identifier
+def _detector() -> LanguageDetector:
+    return LanguageDetectorBuilder.from_languages(*_LINGUA.values()).build()
 
 
-def language_of(text: str, default: str = "en") -> str:
-    letters = sum(ch.isalpha() for ch in text)
-    # One CJK character carries a word; scripts decide these languages even in short lines.
+def _script(text: str) -> str | None:
+    """One CJK character carries a word; scripts decide these languages even in short lines."""
     if any("\u3040" <= ch <= "\u30ff" for ch in text):
         return "ja"
     if any("\uac00" <= ch <= "\ud7af" for ch in text):
         return "ko"
     if any("\u4e00" <= ch <= "\u9fff" for ch in text):
         return "zh"
-    if letters < _MIN_LETTERS:
+    return None
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
+
+
+def language_of(text: str, default: str = "en") -> str:
+    if (script := _script(text)) is not None:
+        return script
+    if _letters(text) < _MIN_LETTERS:
         return default
-    label, _ = _identifier().classify(text)
-    return str(label)
+    found = _detector().detect_language_of(text)
+    return _CODE[found] if found is not None else default
+
+
+def sure_language(text: str) -> str | None:
+    """The text's language when its script decides it or the detector is sure; else None."""
+    if (script := _script(text)) is not None:
+        return script
+    if _letters(text) < _SURE_LETTERS:
+        return None
+    best = _detector().compute_language_confidence_values(text)[0]
+    return _CODE[best.language] if best.value >= _SURE_CONFIDENCE else None
+
+
+def other_language(reply: str, line: str) -> bool:
+    """Whether the reply is surely in another language than the player's line."""
+    heard, said = sure_language(line), sure_language(reply)
+    return heard is not None and said is not None and heard != said

@@ -1,11 +1,12 @@
 """The reflection check: is a generated reply fit for the player, before they see it?
 
-Four checks, each cheap enough for every turn on the CPU:
+Five checks, each cheap enough for every turn on the CPU:
 - in character: no "as an AI", "language model", "I'm an assistant" and the like, in the
   languages we serve (a rule list: this is regular language);
 - no leak: no run of six words (twelve characters in CJK) of the character's instructions;
 - supportive when support was needed: the reply is neither dismissive ("cheer up", "get over
   it") nor read by the emotion reader as cheerful;
+- in the player's language, where both are surely known (`persona.language.other_language`);
 - no contradiction: no negated statement (questions do not count) close in meaning to a fact
   the player told us.
 Trained heads (`persona.reflection_heads`) add what rules cannot list. A failing reply is
@@ -15,6 +16,7 @@ generated again once with a reminder; if that fails too, a safe line in characte
 from __future__ import annotations
 
 import re
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ import numpy as np
 
 from memory.extraction.classifier import Featurizer
 from memory.extraction.text import split_sentences
+from persona.language import other_language
 from persona.reflection_heads import Check, ReflectionHeads, reply_features
 
 # text → (emotion label, intensity); texts → unit vectors (an embedder's `embed_sync`);
@@ -112,10 +115,15 @@ class ReflectionCheck:
         support: bool,
         facts: Sequence[str] = (),
         contradiction_similarity: float = 0.6,
+        line: str = "",
     ) -> ReflectionResult:
+        """`line` is the player's line: a reply must be in its language and, when support was
+        needed, answer it."""
         failed: list[Check] = []
         if _OUT_OF_CHARACTER.search(reply):
             failed.append("breaks_character")
+        if line and other_language(reply, line):
+            failed.append("wrong_language")
         if instructions and leaks(reply, instructions):
             failed.append("leaks_prompt")
         if support and self._unsupportive(reply):
@@ -127,7 +135,7 @@ class ReflectionCheck:
         ):
             failed.append("contradicts_fact")
         if self._heads is not None and self._featurize is not None:
-            features = reply_features(self._featurize, reply, instructions, facts, NEGATION)
+            features = reply_features(self._featurize, reply, instructions, facts, NEGATION, line)
             failed += [k for k in self._heads.failed(features, support) if k not in failed]
         return ReflectionResult(failed)
 
@@ -185,51 +193,110 @@ class CachedFeaturize:
         return np.stack(rows)
 
 
-# What the character says when no generated reply passes: short, kind, fit for any world, in
-# the player's language. (supportive line, neutral line)
-SAFE_LINES: dict[str, tuple[str, str]] = {
+# What the character says when no generated reply passes, or when a player in need of support
+# is not handed to a model that cannot comfort them: short, kind, fit for any world, in the
+# player's language. Three supportive lines (chosen by the player's line, so a retried turn gets
+# the same one) and a neutral one.
+SAFE_LINES: dict[str, tuple[tuple[str, str, str], str]] = {
     "en": (
-        "That sounds heavy to carry. Sit a while; I'm listening.",
+        (
+            "That sounds heavy to carry. Sit a while; I'm listening.",
+            "I'm sorry. You don't have to hold that alone tonight. Tell me, if you want to.",
+            "That hurts, and it's right that it does. Stay here a moment; I'm not going anywhere.",
+        ),
         "Hm. Let's talk of something else, friend.",
     ),
-    "zh": ("听起来你心里很沉。坐一会儿吧，我在听。", "嗯。朋友，我们聊点别的吧。"),
+    "zh": (
+        (
+            "听起来你心里很沉。坐一会儿吧，我在听。",
+            "真让人难过。今晚你不用一个人扛着，想说就说吧。",
+            "会痛是应该的。在这儿待一会儿，我哪儿也不去。",
+        ),
+        "嗯。朋友，我们聊点别的吧。",
+    ),
     "es": (
-        "Eso suena muy pesado de llevar. Siéntate un rato; te escucho.",
+        (
+            "Eso suena muy pesado de llevar. Siéntate un rato; te escucho.",
+            "Lo siento mucho. Esta noche no tienes que cargarlo solo. Cuéntame, si quieres.",
+            "Duele, y es normal que duela. Quédate aquí un momento; no me voy a ninguna parte.",
+        ),
         "Hm. Hablemos de otra cosa, amigo.",
     ),
     "fr": (
-        "Ça a l'air lourd à porter. Assieds-toi un moment ; je t'écoute.",
+        (
+            "Ça a l'air lourd à porter. Assieds-toi un moment ; je t'écoute.",
+            "Je suis désolé. Tu n'as pas à porter ça seul ce soir. Raconte-moi, si tu veux.",
+            "Ça fait mal, et c'est normal. Reste ici un instant ; je ne pars pas.",
+        ),
         "Hm. Parlons d'autre chose, l'ami.",
     ),
     "de": (
-        "Das klingt schwer zu tragen. Setz dich eine Weile; ich höre dir zu.",
+        (
+            "Das klingt schwer zu tragen. Setz dich eine Weile; ich höre dir zu.",
+            "Das tut mir leid. Du musst das heute nicht allein tragen. Erzähl, wenn du magst.",
+            "Das tut weh, und das darf es auch. Bleib einen Moment hier; ich gehe nirgendwohin.",
+        ),
         "Hm. Reden wir von etwas anderem, Freund.",
     ),
     "ja": (
-        "それはつらかったね。少し座って。ちゃんと聞いているよ。",
+        (
+            "それはつらかったね。少し座って。ちゃんと聞いているよ。",
+            "本当に残念だ。今夜はひとりで抱えなくていい。話したければ聞くよ。",
+            "痛いのは当然だよ。少しここにいて。どこにも行かないから。",
+        ),
         "うーん。友よ、別の話をしよう。",
     ),
     "pt": (
-        "Isso parece pesado de carregar. Senta um pouco; estou ouvindo.",
+        (
+            "Sinto muito que esteja carregando isso. Senta um pouco; estou te ouvindo.",
+            "Sinto muito. Você não precisa carregar isso sozinho esta noite. Conta, se quiser.",
+            "Dói, e é natural que doa. Fica aqui um momento; eu não vou a lugar nenhum.",
+        ),
         "Hm. Vamos falar de outra coisa, amigo.",
     ),
-    "ru": ("Похоже, тебе тяжело. Посиди немного, я слушаю.", "Хм. Давай поговорим о другом, друг."),
-    "ko": ("많이 무거웠겠구나. 잠깐 앉아. 내가 듣고 있을게.", "음. 친구, 다른 이야기를 하자."),
+    "ru": (
+        (
+            "Похоже, тебе тяжело. Посиди немного, я слушаю.",
+            "Мне очень жаль. Сегодня тебе не нужно нести это одному. Расскажи, если хочешь.",
+            "Это больно, и так и должно быть. Побудь здесь немного, я никуда не уйду.",
+        ),
+        "Хм. Давай поговорим о другом, друг.",
+    ),
+    "ko": (
+        (
+            "많이 무거웠겠구나. 잠깐 앉아. 내가 듣고 있을게.",
+            "정말 안타깝다. 오늘 밤은 혼자 짊어지지 않아도 돼. 말하고 싶으면 해.",
+            "아픈 게 당연해. 잠깐 여기 있어. 나 어디 안 가.",
+        ),
+        "음. 친구, 다른 이야기를 하자.",
+    ),
     "it": (
-        "Sembra un peso grande da portare. Siediti un po'; ti ascolto.",
+        (
+            "Sembra un peso grande da portare. Siediti un po'; ti ascolto.",
+            "Mi dispiace tanto. Stasera non devi portarlo da solo. Raccontami, se vuoi.",
+            "Fa male, ed è giusto così. Resta qui un momento; non vado da nessuna parte.",
+        ),
         "Hm. Parliamo d'altro, amico.",
     ),
     "pl": (
-        "To brzmi jak ciężar. Usiądź na chwilę; słucham cię.",
+        (
+            "To brzmi jak ciężar. Usiądź na chwilę; słucham cię.",
+            "Bardzo mi przykro. Dziś nie musisz nieść tego sam. Opowiedz, jeśli chcesz.",
+            "To boli i ma prawo boleć. Zostań tu chwilę; nigdzie nie idę.",
+        ),
         "Hm. Porozmawiajmy o czymś innym, przyjacielu.",
     ),
     "tr": (
-        "Bu taşıması ağır bir yük gibi. Biraz otur; seni dinliyorum.",
+        (
+            "Bu taşıması ağır bir yük gibi. Biraz otur; seni dinliyorum.",
+            "Çok üzgünüm. Bu gece bunu tek başına taşımak zorunda değilsin. İstersen anlat.",
+            "Acıtıyor ve acıtması çok doğal. Biraz burada kal; hiçbir yere gitmiyorum.",
+        ),
         "Hm. Başka bir şeyden konuşalım, dostum.",
     ),
 }
 
 
-def safe_line(support: bool, language: str = "en") -> str:
+def safe_line(support: bool, language: str = "en", seed: str = "") -> str:
     supportive, neutral = SAFE_LINES.get(language, SAFE_LINES["en"])
-    return supportive if support else neutral
+    return supportive[zlib.crc32(seed.encode()) % len(supportive)] if support else neutral

@@ -24,7 +24,9 @@ from memory.extraction.text import split_sentences
 from persona.gate import line_features
 
 ARTEFACT = Path(__file__).parent / "artefacts" / "reflection.npz"
-Check = Literal["breaks_character", "leaks_prompt", "unsupportive", "contradicts_fact"]
+Check = Literal[
+    "breaks_character", "leaks_prompt", "unsupportive", "contradicts_fact", "wrong_language"
+]
 HEADS: tuple[Check, ...] = ("breaks_character", "leaks_prompt", "unsupportive", "contradicts_fact")
 Matrix = NDArray[np.float32]
 
@@ -46,6 +48,7 @@ class ReplyFeatures:
     sentences: Matrix  # MiniLM ⊕ e5 of each sentence
     instructions: Matrix  # MiniLM ⊕ e5 of each instruction sentence
     facts: Matrix  # MiniLM ⊕ e5 of each fact
+    line: Matrix  # MiniLM ⊕ e5 of the player's line (zeros when unknown)
     reply_text: str
     instructions_text: str
     negated: list[bool]
@@ -70,9 +73,21 @@ def head_features(kind: str, f: ReplyFeatures, split: int) -> Matrix:
             float(cos[negated].max()) if cos.size and negated else 0.0,
             float(len(f.facts) > 0),
         ]
+    elif kind == "unsupportive":
+        # A reply that answers the grief at all sits near the line; a tale about steel does not.
+        extra = [
+            _cos(f.reply[:split], f.line[:split]),
+            _cos(f.reply[split:], f.line[split:]),
+            float(np.any(f.line)),
+        ]
     else:
         extra = []
     return np.concatenate([base, 4.0 * np.asarray(extra, dtype=np.float32)]).astype(np.float32)
+
+
+def _cos(a: Matrix, b: Matrix) -> float:
+    """Cosine of two vectors; 0 when either is zero (an unknown line)."""
+    return float((unit_rows(a[None, :]) @ unit_rows(b[None, :]).T)[0, 0])
 
 
 def _pair_cos(a: Matrix, b: Matrix, split: int) -> Matrix:
@@ -135,19 +150,22 @@ def reply_features(
     instructions: str,
     facts: Sequence[str],
     negation: re.Pattern[str],
+    line: str = "",
 ) -> ReplyFeatures:
     """Embed what the heads read in one batch. `featurize`: texts → MiniLM ⊕ e5 rows."""
     sentences = _sentences(reply)
     lines = _sentences(instructions)
-    texts = [reply, *sentences, *lines, *facts]
+    texts = [reply, *sentences, *lines, *facts, *([line] if line else [])]
     m = np.asarray(featurize(texts), dtype=np.float32)  # type: ignore[operator]
     a = 1 + len(sentences)
     b = a + len(lines)
+    c = b + len(facts)
     return ReplyFeatures(
         reply=m[0],
         sentences=m[1:a],
         instructions=m[a:b],
-        facts=m[b:],
+        facts=m[b:c],
+        line=m[c] if line else np.zeros_like(m[0]),
         reply_text=reply,
         instructions_text=instructions,
         negated=[bool(negation.search(s)) for s in sentences],

@@ -149,6 +149,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                         featurize=shared_featurizer(),
                     ),
                     model,
+                    settings.reflection_candidates,
                 )
                 if settings.reflection_check
                 else None,

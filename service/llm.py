@@ -156,6 +156,19 @@ class ChatModel:
                 retry_after=self._settings.llm_retry_after_s,
             ) from exc
 
+    async def replies(self, messages: list[Message], n: int, model: str | None = None) -> list[str]:
+        """`n` replies to one prompt in one call (the server batches them), not streamed: for a
+        regeneration the player waits on anyway."""
+        params = self.sampling(model)
+        try:
+            create: Any = self._client.chat.completions.create
+            response = await create(messages=messages, n=n, **params)
+        except _UNAVAILABLE as exc:
+            raise LLMUnavailable(
+                "the model server did not answer", retry_after=self._settings.llm_retry_after_s
+            ) from exc
+        return [(c.message.content or "").strip() for c in response.choices]
+
     async def _consume(self, stream: Any, started: float, on_token: OnToken | None) -> Completion:
         parts: list[str] = []
         first_token_ms = 0.0

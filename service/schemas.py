@@ -52,12 +52,15 @@ class Reflection(BaseModel):
     passed: bool = True
     failed: list[str] = Field(
         default_factory=list,
-        description="breaks_character, leaks_prompt, unsupportive, contradicts_fact",
+        description="breaks_character, leaks_prompt, unsupportive, contradicts_fact, "
+        "wrong_language",
     )
-    action: Literal["none", "regenerated", "replaced"] = Field(
+    action: Literal["none", "regenerated", "replaced", "safe_line"] = Field(
         "none",
         description="regenerated: the reply is a second generation; replaced: a safe line in "
-        "character. Over the WebSocket, the done frame's reply then replaces the streamed text.",
+        "character. Over the WebSocket, the done frame's reply then replaces the streamed text. "
+        "safe_line: nothing was generated, the player needed support and NPC_SUPPORT_REPLIES "
+        "chose the safe supportive line.",
     )
 
 

@@ -111,6 +111,21 @@ class Settings(BaseSettings):
     reflection_check: bool = Field(
         True, description="Check each reply before sending; regenerate once or replace it."
     )
+    support_replies: Literal["auto", "model", "safe_line"] = Field(
+        "auto",
+        description="How a player in need of support is answered: 'model' (the reply model, "
+        "held to the reflection check), 'safe_line' (a short supportive line in the player's "
+        "language, nothing generated), 'auto' (safe_line with the bundled 135M model, whose "
+        "replies to such players were supportive 14 times in 606, labeled by hand; model with "
+        "NPC_LLM_BASE_URL).",
+    )
+    reflection_candidates: int = Field(
+        3,
+        ge=1,
+        le=8,
+        description="Replies drawn in one call when the first fails the check; the first that "
+        "passes is sent.",
+    )
     max_text_chars: int = 2000
     history_turns: int = 12
     turn_result_ttl_s: int = 86_400
@@ -123,6 +138,13 @@ class Settings(BaseSettings):
     # Development tenant created on first run.
     dev_api_key: SecretStr | None = None
     bootstrap_dev_tenant: bool = True
+
+    @property
+    def scripted_support(self) -> bool:
+        """Whether a player in need of support gets the safe line rather than a generation."""
+        if self.support_replies == "auto":
+            return self.llm_base_url is None
+        return self.support_replies == "safe_line"
 
     @property
     def resolved_database_url(self) -> str:

@@ -19,11 +19,12 @@ from persona.character import CharacterReader, LineReading, guidance_for
 from persona.language import language_of
 from persona.promises import PromiseBook, Settled
 from persona.prompt import Guidance, build_messages, system_prompt
+from persona.reflection import safe_line
 from persona.relationship import RelationshipStore
 from persona.repository import PersonaRepository
 from persona.schemas import LoraAdapter, Persona
 from service.errors import InvalidInput, TurnInProgress
-from service.llm import ChatModel, OnToken
+from service.llm import ChatModel, Message, OnToken
 from service.refusal_judge import RefusalJudge
 from service.review import Reviewer
 from service.schemas import (
@@ -173,6 +174,45 @@ class TurnService:
         promise = (settled.outcome, settled.promise) if settled is not None else None
         return guidance_for(reading, affinity, promise)
 
+    async def _generate(
+        self,
+        persona: Persona,
+        guidance: Guidance | None,
+        messages: list[Message],
+        recall: RecallResult,
+        text: str,
+        on_token: OnToken | None,
+        timings: Timings,
+    ) -> tuple[str, Reflection, int]:
+        """The model's reply, through the reflection check: (reply, reflection, tokens)."""
+        model = None
+        adapter = persona.adapter or (None if persona.base_model else self.reply_adapter)
+        if adapter is not None:
+            model = await self.model.use_adapter(adapter.name, adapter.path)
+        # A player in need of support sees no text the reflection check has not passed.
+        support = guidance is not None and guidance.support
+        held = support and self.reviewer is not None
+        completion = await self.model.reply(messages, None if held else on_token, model)
+        timings.first_token_ms = round(completion.first_token_ms, 2)
+        timings.model_ms = round(completion.total_ms, 2)
+
+        stage = time.perf_counter()
+        reply, reflection = completion.text, Reflection()
+        if self.reviewer is not None:
+            reply, reflection = await self.reviewer.review(
+                completion.text,
+                messages,
+                system_prompt(persona, guidance),
+                support,
+                [r.event.summary for r in recall.items if r.event.type in EVENT_TYPES],
+                model,
+                text,
+            )
+        if held and on_token is not None:
+            await on_token(reply)
+        timings.review_ms = _ms(stage)
+        return reply, reflection, completion.completion_tokens
+
     async def _persona(self, c: Conversation) -> tuple[Persona, tuple[str, ...] | None]:
         """The persona, and whose memories of the player it recalls (None: its own)."""
         async with self.sessions() as session:
@@ -218,27 +258,19 @@ class TurnService:
         messages = build_messages(persona, history, text, [r.event for r in recall.items], guidance)
         timings.prompt_ms = _ms(stage)
 
-        model = None
-        adapter = persona.adapter or (None if persona.base_model else self.reply_adapter)
-        if adapter is not None:
-            model = await self.model.use_adapter(adapter.name, adapter.path)
-        completion = await self.model.reply(messages, on_token, model)
-        timings.first_token_ms = round(completion.first_token_ms, 2)
-        timings.model_ms = round(completion.total_ms, 2)
-
-        stage = time.perf_counter()
-        reply, reflection = completion.text, Reflection()
-        if self.reviewer is not None:
-            reply, reflection = await self.reviewer.review(
-                completion.text,
-                messages,
-                system_prompt(persona, guidance),
-                guidance is not None and guidance.support,
-                [r.event.summary for r in recall.items if r.event.type in EVENT_TYPES],
-                model,
-                language_of(text),
+        support = guidance is not None and guidance.support
+        if support and self.settings.scripted_support:
+            reply, reflection = (
+                safe_line(True, language_of(text), text),
+                Reflection(action="safe_line"),
             )
-        timings.review_ms = _ms(stage)
+            reply_tokens = 0
+            if on_token is not None:
+                await on_token(reply)
+        else:
+            reply, reflection, reply_tokens = await self._generate(
+                persona, guidance, messages, recall, text, on_token, timings
+            )
 
         response = TurnResponse(
             turn_id=turn_id,
@@ -270,7 +302,7 @@ class TurnService:
             persona=c.persona_id,
             turn_id=turn_id,
             text_chars=len(text),
-            reply_tokens=completion.completion_tokens,
+            reply_tokens=reply_tokens,
             total_ms=timings.total_ms,
         )
         return response

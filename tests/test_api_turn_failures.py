@@ -175,3 +175,40 @@ def test_a_tenant_over_its_rate_limit_gets_429_with_retry_after(
     assert 1 <= int(limited.headers["retry-after"]) <= 60
     # Without a valid key nothing is counted or limited: the answer stays 401.
     assert api.client.get("/v1/personas").status_code == 401
+
+
+def test_a_player_in_need_of_support_gets_the_safe_line_without_a_model(
+    make_api: ApiFactory,
+    redis_server_target: RedisTarget,
+    sqlite_target: SqlTarget,
+    closed_port_url: str,
+) -> None:
+    """NPC_SUPPORT_REPLIES=safe_line (what `auto` picks with the bundled 135M model): the model,
+    down here, is never asked; the player gets a supportive line in their language."""
+    from persona.reflection import SAFE_LINES
+
+    api = make_api(
+        redis_target=redis_server_target,
+        sql_target=sqlite_target,
+        llm_base_url=closed_port_url,
+        support_replies="safe_line",
+    )
+    sad = api.client.post(
+        api.turns_url(),
+        json={"text": "Mi madre murió la semana pasada y no puedo dejar de llorar."},
+        headers=api.auth,
+    )
+    calm = api.client.post(
+        api.turns_url(), json={"text": "Is the stew hot tonight?"}, headers=api.auth
+    )
+
+    assert sad.status_code == 200, sad.text
+    body = sad.json()
+    assert body["emotion"]["support"] is True
+    assert body["reply"] in SAFE_LINES["es"][0]
+    assert body["reflection"]["action"] == "safe_line"
+    assert body["timings"]["model_ms"] == 0
+    assert calm.status_code == 503  # any other line still needs the model, which is down
+    assert [i["role"] for i in api.client.get(api.turns_url(), headers=api.auth).json()["items"]][
+        :2
+    ] == ["player", "npc"]

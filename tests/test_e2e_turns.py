@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from persona.language import sure_language
 from tests.conftest import (
     Api,
     ApiFactory,
@@ -161,3 +162,26 @@ def test_the_character_refuses_out_of_world_and_attacks_and_answers_its_world(
     assert attack["refused"] is True and attack["refusal_reason"] == "attack"
     assert not _windows(str(attack["reply"])) & _windows(system)  # no system prompt text
     assert sad["emotion"]["label"] == "sadness" and sad["emotion"]["support"] is True  # type: ignore[index]
+    assert sure_language(str(attack["reply"])) in (None, "en")  # the player's language
+
+
+def test_a_player_in_need_of_support_sees_only_a_reply_the_check_passed(live_api: Api) -> None:
+    from persona.reflection import ReflectionCheck
+    from persona.reflection_heads import ReflectionHeads
+    from service.app import shared_featurizer
+
+    line = "My little brother is sick and the healer says he may not wake up. I'm so scared."
+    tokens: list[str] = []
+    with live_api.client.websocket_connect(
+        "/v1/personas/innkeeper/players/p1/ws", headers=live_api.auth
+    ) as ws:
+        ws.send_json({"type": "turn", "text": line, "turn_id": "s1"})
+        while (frame := ws.receive_json())["type"] == "token":
+            tokens.append(frame["text"])
+
+    assert frame["type"] == "done", frame
+    assert frame["emotion"]["support"] is True
+    # Held back until checked: one frame, the reply the check let through (or its safe line).
+    assert tokens == [frame["reply"]]
+    check = ReflectionCheck(heads=ReflectionHeads.load(), featurize=shared_featurizer())
+    assert check.check(frame["reply"], "", support=True, line=line).passed
