@@ -8,6 +8,7 @@ as French at 0.99999), while lingua's relative confidences are.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
@@ -75,7 +76,15 @@ def sure_language(text: str) -> str | None:
     return _CODE[best.language] if best.value >= _SURE_CONFIDENCE else None
 
 
-def other_language(reply: str, line: str) -> bool:
-    """Whether the reply is surely in another language than the player's line."""
-    heard, said = sure_language(line), sure_language(reply)
+def player_language(line: str, earlier: Sequence[str] = ()) -> str | None:
+    """The language the player writes in: the line's, when it is sure; else that of the line
+    with their last few ("Got any ale left?" is too short alone)."""
+    return sure_language(line) or sure_language(" ".join([*earlier[-3:], line]))
+
+
+def other_language(reply: str, line: str, heard: str | None = None) -> bool:
+    """Whether the reply is surely in another language than the player's line (or than
+    `heard`, the player's language found from more of their lines)."""
+    heard = heard or sure_language(line)
+    said = sure_language(reply)
     return heard is not None and said is not None and heard != said

@@ -116,13 +116,14 @@ class ReflectionCheck:
         facts: Sequence[str] = (),
         contradiction_similarity: float = 0.6,
         line: str = "",
+        heard: str | None = None,
     ) -> ReflectionResult:
-        """`line` is the player's line: a reply must be in its language and, when support was
-        needed, answer it."""
+        """`line` is the player's line: a reply must be in its language (or in `heard`, the
+        player's language from more of their lines) and, when support was needed, answer it."""
         failed: list[Check] = []
         if _OUT_OF_CHARACTER.search(reply):
             failed.append("breaks_character")
-        if line and other_language(reply, line):
+        if (line or heard) and other_language(reply, line, heard):
             failed.append("wrong_language")
         if instructions and leaks(reply, instructions):
             failed.append("leaks_prompt")
@@ -195,102 +196,102 @@ class CachedFeaturize:
 
 # What the character says when no generated reply passes, or when a player in need of support
 # is not handed to a model that cannot comfort them: short, kind, fit for any world, in the
-# player's language. Three supportive lines (chosen by the player's line, so a retried turn gets
-# the same one) and a neutral one.
+# player's language, whatever the feeling (grief, fear, loneliness). Three supportive lines
+# (chosen by the player's line, so a retried turn gets the same one) and a neutral one.
 SAFE_LINES: dict[str, tuple[tuple[str, str, str], str]] = {
     "en": (
         (
             "That sounds heavy to carry. Sit a while; I'm listening.",
-            "I'm sorry. You don't have to hold that alone tonight. Tell me, if you want to.",
-            "That hurts, and it's right that it does. Stay here a moment; I'm not going anywhere.",
+            "You don't have to face that alone tonight. Tell me about it, if you want.",
+            "That's a hard thing to feel. Stay here a moment; I'm not going anywhere.",
         ),
         "Hm. Let's talk of something else, friend.",
     ),
     "zh": (
         (
             "听起来你心里很沉。坐一会儿吧，我在听。",
-            "真让人难过。今晚你不用一个人扛着，想说就说吧。",
-            "会痛是应该的。在这儿待一会儿，我哪儿也不去。",
+            "今晚你不用一个人面对这些。想说的话，就跟我说说。",
+            "有这种感受真的不容易。在这儿待一会儿，我哪儿也不去。",
         ),
         "嗯。朋友，我们聊点别的吧。",
     ),
     "es": (
         (
             "Eso suena muy pesado de llevar. Siéntate un rato; te escucho.",
-            "Lo siento mucho. Esta noche no tienes que cargarlo solo. Cuéntame, si quieres.",
-            "Duele, y es normal que duela. Quédate aquí un momento; no me voy a ninguna parte.",
+            "Esta noche no tienes que enfrentarlo solo. Cuéntame, si quieres.",
+            "Es duro sentirse así. Quédate aquí un momento; no me voy a ninguna parte.",
         ),
         "Hm. Hablemos de otra cosa, amigo.",
     ),
     "fr": (
         (
             "Ça a l'air lourd à porter. Assieds-toi un moment ; je t'écoute.",
-            "Je suis désolé. Tu n'as pas à porter ça seul ce soir. Raconte-moi, si tu veux.",
-            "Ça fait mal, et c'est normal. Reste ici un instant ; je ne pars pas.",
+            "Tu n'as pas à affronter ça seul ce soir. Raconte-moi, si tu veux.",
+            "C'est dur de ressentir ça. Reste ici un instant ; je ne pars pas.",
         ),
         "Hm. Parlons d'autre chose, l'ami.",
     ),
     "de": (
         (
             "Das klingt schwer zu tragen. Setz dich eine Weile; ich höre dir zu.",
-            "Das tut mir leid. Du musst das heute nicht allein tragen. Erzähl, wenn du magst.",
-            "Das tut weh, und das darf es auch. Bleib einen Moment hier; ich gehe nirgendwohin.",
+            "Damit musst du heute nicht allein sein. Erzähl mir davon, wenn du magst.",
+            "Das ist ein schweres Gefühl. Bleib einen Moment hier; ich gehe nirgendwohin.",
         ),
         "Hm. Reden wir von etwas anderem, Freund.",
     ),
     "ja": (
         (
             "それはつらかったね。少し座って。ちゃんと聞いているよ。",
-            "本当に残念だ。今夜はひとりで抱えなくていい。話したければ聞くよ。",
-            "痛いのは当然だよ。少しここにいて。どこにも行かないから。",
+            "今夜はひとりで抱えなくていい。話したければ聞くよ。",
+            "そう感じるのはつらいよね。少しここにいて。どこにも行かないから。",
         ),
         "うーん。友よ、別の話をしよう。",
     ),
     "pt": (
         (
             "Sinto muito que esteja carregando isso. Senta um pouco; estou te ouvindo.",
-            "Sinto muito. Você não precisa carregar isso sozinho esta noite. Conta, se quiser.",
-            "Dói, e é natural que doa. Fica aqui um momento; eu não vou a lugar nenhum.",
+            "Você não precisa enfrentar isso sozinho esta noite. Conta, se quiser.",
+            "É difícil se sentir assim. Fica aqui um momento; eu não vou a lugar nenhum.",
         ),
         "Hm. Vamos falar de outra coisa, amigo.",
     ),
     "ru": (
         (
             "Похоже, тебе тяжело. Посиди немного, я слушаю.",
-            "Мне очень жаль. Сегодня тебе не нужно нести это одному. Расскажи, если хочешь.",
-            "Это больно, и так и должно быть. Побудь здесь немного, я никуда не уйду.",
+            "Сегодня тебе не нужно справляться с этим одному. Расскажи, если хочешь.",
+            "Так чувствовать себя нелегко. Побудь здесь немного, я никуда не уйду.",
         ),
         "Хм. Давай поговорим о другом, друг.",
     ),
     "ko": (
         (
             "많이 무거웠겠구나. 잠깐 앉아. 내가 듣고 있을게.",
-            "정말 안타깝다. 오늘 밤은 혼자 짊어지지 않아도 돼. 말하고 싶으면 해.",
-            "아픈 게 당연해. 잠깐 여기 있어. 나 어디 안 가.",
+            "오늘 밤은 혼자 감당하지 않아도 돼. 말하고 싶으면 해.",
+            "그런 마음 드는 거 힘들지. 잠깐 여기 있어. 나 어디 안 가.",
         ),
         "음. 친구, 다른 이야기를 하자.",
     ),
     "it": (
         (
             "Sembra un peso grande da portare. Siediti un po'; ti ascolto.",
-            "Mi dispiace tanto. Stasera non devi portarlo da solo. Raccontami, se vuoi.",
-            "Fa male, ed è giusto così. Resta qui un momento; non vado da nessuna parte.",
+            "Stasera non devi affrontarlo da solo. Raccontami, se vuoi.",
+            "È dura sentirsi così. Resta qui un momento; non vado da nessuna parte.",
         ),
         "Hm. Parliamo d'altro, amico.",
     ),
     "pl": (
         (
             "To brzmi jak ciężar. Usiądź na chwilę; słucham cię.",
-            "Bardzo mi przykro. Dziś nie musisz nieść tego sam. Opowiedz, jeśli chcesz.",
-            "To boli i ma prawo boleć. Zostań tu chwilę; nigdzie nie idę.",
+            "Dziś nie musisz mierzyć się z tym sam. Opowiedz, jeśli chcesz.",
+            "Trudno się tak czuć. Zostań tu chwilę; nigdzie nie idę.",
         ),
         "Hm. Porozmawiajmy o czymś innym, przyjacielu.",
     ),
     "tr": (
         (
             "Bu taşıması ağır bir yük gibi. Biraz otur; seni dinliyorum.",
-            "Çok üzgünüm. Bu gece bunu tek başına taşımak zorunda değilsin. İstersen anlat.",
-            "Acıtıyor ve acıtması çok doğal. Biraz burada kal; hiçbir yere gitmiyorum.",
+            "Bu gece bununla tek başına yüzleşmek zorunda değilsin. İstersen anlat.",
+            "Böyle hissetmek zor. Biraz burada kal; hiçbir yere gitmiyorum.",
         ),
         "Hm. Başka bir şeyden konuşalım, dostum.",
     ),

@@ -36,9 +36,11 @@ class Reviewer:
         facts: Sequence[str],
         model: str | None,
         line: str = "",
+        heard: str | None = None,
     ) -> tuple[str, Reflection]:
-        """`line` is the player's: the reply must be in its language, and a safe line is."""
-        first = await self._check(reply, instructions, support, facts, line)
+        """`line` is the player's, `heard` their language where known: the reply must be in
+        it, and a safe line is."""
+        first = await self._check(reply, instructions, support, facts, line, heard)
         if first.passed and reply:
             return reply, Reflection()
         reminder = "; ".join(_REMINDERS[f] for f in first.failed) or "answer the player"
@@ -49,16 +51,22 @@ class Reviewer:
         # A small model fails the same way twice as often as not: draw several at once (the
         # server batches them) and send the first that passes.
         for text in await self.model.replies(retry, self.candidates, model):
-            again = await self._check(text, instructions, support, facts, line)
+            again = await self._check(text, instructions, support, facts, line, heard)
             if again.passed and text:
                 return text, Reflection(passed=False, failed=first.failed, action="regenerated")
-        return safe_line(support, language_of(line), line), Reflection(
+        return safe_line(support, heard or language_of(line), line), Reflection(
             passed=False, failed=first.failed, action="replaced"
         )
 
     async def _check(
-        self, reply: str, instructions: str, support: bool, facts: Sequence[str], line: str
+        self,
+        reply: str,
+        instructions: str,
+        support: bool,
+        facts: Sequence[str],
+        line: str,
+        heard: str | None,
     ) -> ReflectionResult:
         return await asyncio.to_thread(
-            self.check.check, reply, instructions, support, facts, line=line
+            self.check.check, reply, instructions, support, facts, line=line, heard=heard
         )

@@ -16,7 +16,7 @@ from memory.log import Conversation, ConversationLog, LogEntry, dump_result
 from memory.lore import lore_owners
 from memory.recall import Recalled, Recaller, RecallResult
 from persona.character import CharacterReader, LineReading, guidance_for
-from persona.language import language_of
+from persona.language import language_of, player_language
 from persona.promises import PromiseBook, Settled
 from persona.prompt import Guidance, build_messages, system_prompt
 from persona.reflection import safe_line
@@ -181,6 +181,7 @@ class TurnService:
         messages: list[Message],
         recall: RecallResult,
         text: str,
+        heard: str | None,
         on_token: OnToken | None,
         timings: Timings,
     ) -> tuple[str, Reflection, int]:
@@ -189,8 +190,9 @@ class TurnService:
         adapter = persona.adapter or (None if persona.base_model else self.reply_adapter)
         if adapter is not None:
             model = await self.model.use_adapter(adapter.name, adapter.path)
-        # A player in need of support sees no text the reflection check has not passed.
-        support = guidance is not None and guidance.support
+        # A player in need of support sees no text the reflection check has not passed. A line
+        # the character declines gets a refusal in voice, not comfort, whatever the feeling.
+        support = guidance is not None and guidance.support and guidance.refusal is None
         held = support and self.reviewer is not None
         completion = await self.model.reply(messages, None if held else on_token, model)
         timings.first_token_ms = round(completion.first_token_ms, 2)
@@ -207,6 +209,7 @@ class TurnService:
                 [r.event.summary for r in recall.items if r.event.type in EVENT_TYPES],
                 model,
                 text,
+                heard,
             )
         if held and on_token is not None:
             await on_token(reply)
@@ -258,18 +261,17 @@ class TurnService:
         messages = build_messages(persona, history, text, [r.event for r in recall.items], guidance)
         timings.prompt_ms = _ms(stage)
 
-        support = guidance is not None and guidance.support
-        if support and self.settings.scripted_support:
-            reply, reflection = (
-                safe_line(True, language_of(text), text),
-                Reflection(action="safe_line"),
-            )
-            reply_tokens = 0
+        # A declined line is declined in voice, however the player felt saying it.
+        scripted = guidance is not None and guidance.support and guidance.refusal is None
+        heard = player_language(text, [e.text for e in history if e.role == "player"])
+        if scripted and self.settings.scripted_support:
+            reply = safe_line(True, heard or language_of(text), text)
+            reflection, reply_tokens = Reflection(action="safe_line"), 0
             if on_token is not None:
                 await on_token(reply)
         else:
             reply, reflection, reply_tokens = await self._generate(
-                persona, guidance, messages, recall, text, on_token, timings
+                persona, guidance, messages, recall, text, heard, on_token, timings
             )
 
         response = TurnResponse(

@@ -8,7 +8,7 @@ from memory.embedding import shared_minilm
 from memory.extraction.classifier import Featurizer
 from persona.character import CharacterReader
 from persona.emotion import shipped_reader
-from persona.language import language_of, other_language
+from persona.language import language_of, other_language, player_language, sure_language
 from persona.reflection import SAFE_LINES, ReflectionCheck, leaks, safe_line
 
 INSTRUCTIONS = (
@@ -179,3 +179,13 @@ def test_a_reply_fails_in_another_language_only_when_both_are_sure(
 
 def test_no_player_line_means_no_language_check(check: ReflectionCheck) -> None:
     assert check.check("Die Esse ist heute kalt, mein Freund.", INSTRUCTIONS, False).passed
+
+
+def test_the_players_language_comes_from_their_last_lines_when_one_is_too_short() -> None:
+    earlier = ["¿Tienes una habitación libre para esta noche?", "Perfecto, me quedo dos noches."]
+    assert sure_language("Got any ale?") is None
+    assert player_language("¿Y cerveza?", earlier) == "es"
+    assert player_language("Is the stew hot tonight, innkeeper?", earlier) == "en"
+    assert player_language("Ok", []) is None
+    # The reply is held to the language the player writes in, even after a short line.
+    assert other_language("Aye, the ale is cold and the stew is hot.", "¿Y cerveza?", "es")
