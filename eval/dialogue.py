@@ -63,7 +63,7 @@ class Judge:
         memories = [m.summary for m in case.memories]
         bearing = {m.summary for m in case.memories if m.id in case.bears}
         hits = self.judges.mentioned(self.emb, reply, memories)
-        verdict = self.check.check(reply, instructions, support, [])
+        verdict = self.check.check(reply, instructions, support, [], line=case.line)
         return {
             "uses_memory": any(h for m, h in zip(memories, hits, strict=True) if m in bearing),
             "mentions_distractor": any(
