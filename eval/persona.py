@@ -200,21 +200,15 @@ def support_check(featurize: Featurizer, reader: EmotionReader) -> dict[str, Any
             or check.check(r["reply"], prompts[r["persona"]], True, [], line=r["line"]).passed
             for r in rows
         ]
-        good = [r["label"] == "ok" for r in rows]
-        bad_kept = sum(p and not g for p, g in zip(passed, good, strict=True))
+        # (passed the check, labeled good) → replies
+        n = Counter(zip(passed, (r["label"] == "ok" for r in rows), strict=True))
         out[name] = {
             "unsupportive_caught": round(
-                sum(not p and not g for p, g in zip(passed, good, strict=True))
-                / max(1, good.count(False)),
-                3,
+                n[False, False] / max(1, n[False, False] + n[True, False]), 3
             ),
-            "good_flagged": round(
-                sum(not p and g for p, g in zip(passed, good, strict=True))
-                / max(1, good.count(True)),
-                3,
-            ),
+            "good_flagged": round(n[False, True] / max(1, n[False, True] + n[True, True]), 3),
             "model_replies_sent": round(sum(passed) / len(rows), 3),
-            "player_sees_support": round(1 - bad_kept / len(rows), 3),
+            "player_sees_support": round(1 - n[True, False] / len(rows), 3),
         }
     return out
 

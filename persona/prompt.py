@@ -26,6 +26,12 @@ class Guidance:
     # ("kept" | "broken", the promise as remembered) when this line settles a promise.
     promise: tuple[str, str] | None = None
 
+    @property
+    def comfort(self) -> bool:
+        """Whether the reply must comfort: a declined line is declined in voice, however the
+        player felt saying it."""
+        return self.support and self.refusal is None
+
 
 # What the model reads instead of a refused line: the line itself never reaches it, so no
 # real-world fact it calls up can leak into the reply.

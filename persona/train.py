@@ -284,10 +284,6 @@ def _best_threshold(held_out: np.ndarray, y: np.ndarray, budget: float) -> tuple
     )
 
 
-def _catch_within(held_out: np.ndarray, y: np.ndarray, budget: float) -> float:
-    return _best_threshold(held_out, y, budget)[0]
-
-
 def train_reflection(featurize: Featurizer, split: int, console: Console) -> ReflectionHeads:
     """One logistic head per kind of bad reply; thresholds chosen leaving each character out."""
     rows = jsonl(DATA / "reflection_train.jsonl") + seed_dialogue_replies() + support_replies()
@@ -328,7 +324,7 @@ def train_reflection(featurize: Featurizer, split: int, console: Console) -> Ref
         heads.b[kind] = float(model.intercept_[0])
         heads.threshold[kind] = round(best[1], 2)
         curve = " ".join(
-            f"{_catch_within(held_out, y, fa):.2f}@{fa:.0%}" for fa in (0.02, 0.05, 0.1, 0.25)
+            f"{_best_threshold(held_out, y, fa)[0]:.2f}@{fa:.0%}" for fa in (0.02, 0.05, 0.1, 0.25)
         )
         console.print(f"  {kind} catch at false alarms: {curve}")
         console.print(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,7 +128,7 @@ class ChatModel:
     ) -> Completion:
         """Stream a reply, passing each piece of text to `on_token` as it arrives."""
         started = time.perf_counter()
-        try:
+        with self._answering(model):
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception_type(openai.APIConnectionError),
                 stop=stop_after_attempt(2),
@@ -144,6 +145,20 @@ class ChatModel:
                         **self.sampling(model),
                     )
             return await self._consume(stream, started, on_token)
+
+    async def replies(self, messages: list[Message], n: int, model: str | None = None) -> list[str]:
+        """`n` replies to one prompt in one call (the server batches them), not streamed: for a
+        regeneration the player waits on anyway."""
+        with self._answering(model):
+            create: Any = self._client.chat.completions.create
+            response = await create(messages=messages, n=n, **self.sampling(model))
+        return [(c.message.content or "").strip() for c in response.choices]
+
+    @contextmanager
+    def _answering(self, model: str | None) -> Iterator[None]:
+        """A model server that is down, or that lost an adapter, is a 503 with Retry-After."""
+        try:
+            yield
         except _UNAVAILABLE as exc:
             log.warning("llm.unavailable", error=type(exc).__name__, base_url=self.base_url)
             raise LLMUnavailable(
@@ -155,19 +170,6 @@ class ChatModel:
                 f"the model server does not serve {model or self._settings.llm_model!r}",
                 retry_after=self._settings.llm_retry_after_s,
             ) from exc
-
-    async def replies(self, messages: list[Message], n: int, model: str | None = None) -> list[str]:
-        """`n` replies to one prompt in one call (the server batches them), not streamed: for a
-        regeneration the player waits on anyway."""
-        params = self.sampling(model)
-        try:
-            create: Any = self._client.chat.completions.create
-            response = await create(messages=messages, n=n, **params)
-        except _UNAVAILABLE as exc:
-            raise LLMUnavailable(
-                "the model server did not answer", retry_after=self._settings.llm_retry_after_s
-            ) from exc
-        return [(c.message.content or "").strip() for c in response.choices]
 
     async def _consume(self, stream: Any, started: float, on_token: OnToken | None) -> Completion:
         parts: list[str] = []

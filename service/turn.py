@@ -190,9 +190,8 @@ class TurnService:
         adapter = persona.adapter or (None if persona.base_model else self.reply_adapter)
         if adapter is not None:
             model = await self.model.use_adapter(adapter.name, adapter.path)
-        # A player in need of support sees no text the reflection check has not passed. A line
-        # the character declines gets a refusal in voice, not comfort, whatever the feeling.
-        support = guidance is not None and guidance.support and guidance.refusal is None
+        # A player in need of support sees no text the reflection check has not passed.
+        support = guidance is not None and guidance.comfort
         held = support and self.reviewer is not None
         completion = await self.model.reply(messages, None if held else on_token, model)
         timings.first_token_ms = round(completion.first_token_ms, 2)
@@ -261,10 +260,8 @@ class TurnService:
         messages = build_messages(persona, history, text, [r.event for r in recall.items], guidance)
         timings.prompt_ms = _ms(stage)
 
-        # A declined line is declined in voice, however the player felt saying it.
-        scripted = guidance is not None and guidance.support and guidance.refusal is None
         heard = player_language(text, [e.text for e in history if e.role == "player"])
-        if scripted and self.settings.scripted_support:
+        if guidance is not None and guidance.comfort and self.settings.scripted_support:
             reply = safe_line(True, heard or language_of(text), text)
             reflection, reply_tokens = Reflection(action="safe_line"), 0
             if on_token is not None:
