@@ -39,7 +39,7 @@ bench: model
 train-extractor: install
 	$(BIN)/python -m memory.extraction.train
 
-# The recall bearing judge (memory/artefacts/bearing.npz, shipped) from tests/data, ~35 s.
+# The recall bearing judge (memory/artefacts/bearing.npz, shipped) from tests/data, ~70 s.
 train-recall: install
 	$(BIN)/python -m memory.bearing_train
 

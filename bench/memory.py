@@ -31,6 +31,7 @@ from bench.turn_latency import ServiceThread, percentile
 from memory.bearing import BearingJudge
 from memory.embedding import shared_minilm
 from memory.events import Event
+from memory.features import shared_featurizer
 from memory.log import Conversation
 from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
@@ -159,7 +160,9 @@ async def _search_latency(
 async def _recall_latency(store: MemoryStore, n: int, turns: int) -> dict[str, Any]:
     """A whole recall as the first line of a conversation runs it: embed the line; dense,
     standing-fact and keyword searches; the bearing judge; the profile; two lore searches."""
-    recaller = Recaller(store, shared_minilm(), RecallConfig(), BearingJudge.load())
+    recaller = Recaller(
+        store, shared_minilm(), RecallConfig(), BearingJudge.load(), shared_featurizer()
+    )
     rng = np.random.default_rng(11)
     timings = []
     for i in range(turns):

@@ -34,6 +34,7 @@ from rich.console import Console
 from rich.table import Table
 
 from memory.embedding import shared_minilm
+from memory.features import shared_featurizer
 from persona.character import CharacterReader
 from persona.emotion import shipped_reader
 from persona.gate import shipped_gate
@@ -41,7 +42,6 @@ from persona.language import language_of
 from persona.reflection import ReflectionCheck
 from persona.reflection_heads import ReflectionHeads
 from service.adapters import SHIPPED, adapter_at
-from service.app import shared_featurizer
 from service.llm import ChatModel
 from service.runtime.local import model_endpoint
 from service.settings import Settings

@@ -139,8 +139,9 @@ def reflection(featurize: Featurizer, reader: EmotionReader) -> dict[str, Any]:
     from datetime import UTC, datetime
 
     from memory.embedding import shared_minilm
+    from memory.features import CachedFeaturize
     from persona.character import CharacterReader
-    from persona.reflection import CachedFeaturize, ReflectionCheck
+    from persona.reflection import ReflectionCheck
     from persona.reflection_heads import ReflectionHeads
     from persona.schemas import Persona
     from service.bootstrap import INNKEEPER
@@ -169,9 +170,10 @@ def support_check(featurize: Featurizer, reader: EmotionReader) -> dict[str, Any
     replies caught, good ones flagged, and what the player ends up seeing when a failing reply
     gives way to the safe line: supportive, or not."""
     from memory.embedding import shared_minilm
+    from memory.features import CachedFeaturize
     from persona.character import CharacterReader
     from persona.prompt import Guidance, system_prompt
-    from persona.reflection import CachedFeaturize, ReflectionCheck
+    from persona.reflection import ReflectionCheck
     from persona.reflection_heads import ReflectionHeads
     from training.scenarios import load_personas
 

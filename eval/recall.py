@@ -29,6 +29,7 @@ from rich.table import Table
 from memory.bearing import BearingJudge
 from memory.embedding import shared_minilm
 from memory.events import Event
+from memory.features import shared_featurizer
 from memory.log import Conversation
 from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
@@ -74,7 +75,9 @@ async def _dense_top3(store: MemoryStore, scope: Conversation, line: str) -> lis
 
 def _service(config: RecallConfig, judge: BearingJudge | None = None) -> Method:
     async def recall(store: MemoryStore, scope: Conversation, line: str) -> list[str]:
-        result = await Recaller(store, shared_minilm(), config, judge).recall(scope, line, NOW)
+        result = await Recaller(store, shared_minilm(), config, judge, shared_featurizer()).recall(
+            scope, line, NOW
+        )
         return [item.event.id for item in result.items]
 
     return recall

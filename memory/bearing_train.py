@@ -2,8 +2,9 @@
 
 Reads the pairs in tests/data/recall_train.jsonl and the cases (a line and a player's 8-12
 memories) in tests/data/recall_train_cases.jsonl, never the recall dev set that `make eval`
-scores. Picks the selection policy (threshold, cap, margin) out of fold, trains on everything
-with a fixed seed, writes memory/artefacts/bearing.npz.
+scores. Trains a scorer over MiniLM and one over e5, picks their mix and the selection policy
+(threshold, cap, margin) out of fold, trains on everything with a fixed seed, writes
+memory/artefacts/bearing.npz.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from rich.console import Console
 from rich.progress import Progress
 from sklearn.model_selection import GroupKFold
 
-from memory.bearing import ARTEFACT, BearingJudge, select, type_index
-from memory.embedding import shared_minilm
+from memory.bearing import ARTEFACT, BearingJudge, Scorer, select, sigmoid, type_index
+from memory.embedding import unit_rows
 from memory.events import EVENT_TYPES
+from memory.features import shared_featurizer
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 PAIRS = DATA / "recall_train.jsonl"
@@ -86,11 +88,11 @@ class _Scorer(torch.nn.Module):
         )
         return logits
 
-    def judge(self) -> BearingJudge:
+    def scorer(self) -> Scorer:
         def array(x: torch.Tensor) -> np.ndarray:
             return x.detach().numpy().astype(np.float32)
 
-        return BearingJudge(
+        return Scorer(
             a=array(self.a.weight),
             b_=array(self.b.weight),
             w=array(self.w),
@@ -125,7 +127,7 @@ class Trainer:
             np.array([float(p.bears) for p in rows], dtype=np.float32),
         )
 
-    def fit(self, lines: Sequence[str], progress: Progress | None = None) -> BearingJudge:
+    def fit(self, lines: Sequence[str], progress: Progress | None = None) -> Scorer:
         torch.manual_seed(SEED)
         rng = np.random.default_rng(SEED)
         u, v, t, y = (torch.from_numpy(x) for x in self.rows(lines, rng))
@@ -147,25 +149,28 @@ class Trainer:
                 progress.advance(task)
         if progress is not None and task is not None:
             progress.remove_task(task)
-        return model.judge()
+        return model.scorer()
 
-    def simulated_turns(
-        self, judge: BearingJudge, lines: Sequence[str], rng: np.random.Generator
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Each held-out line against its own memories and 8 of other lines, as at a turn."""
-        turns = []
-        for line in lines:
-            own = [p for p in self.pairs if p.line == line]
-            others = [self.pairs[i] for i in rng.choice(len(self.pairs), 24, replace=False)]
-            memories = own + [p for p in others if p.line != line][:8]
-            probabilities = judge.probabilities(
-                self.vectors[line],
-                np.stack([self.vectors[p.memory] for p in memories]),
-                [p.type for p in memories],
-            )
-            labels = np.array([int(p.bears) for p in own] + [0] * (len(memories) - len(own)))
-            turns.append((probabilities, labels))
-        return turns
+    def logits(self, scorer: Scorer, line: str, memories: Sequence[Pair]) -> np.ndarray:
+        return scorer.logits(
+            self.vectors[line],
+            np.stack([self.vectors[p.memory] for p in memories]),
+            [p.type for p in memories],
+        )
+
+
+def simulated_turns(
+    pairs: Sequence[Pair], lines: Sequence[str], rng: np.random.Generator
+) -> list[tuple[str, list[Pair], np.ndarray]]:
+    """Each held-out line against its own memories and 8 of other lines, as at a turn."""
+    turns = []
+    for line in lines:
+        own = [p for p in pairs if p.line == line]
+        others = [pairs[i] for i in rng.choice(len(pairs), 24, replace=False)]
+        memories = own + [p for p in others if p.line != line][:8]
+        labels = np.array([int(p.bears) for p in own] + [0] * (len(memories) - len(own)))
+        turns.append((line, memories, labels))
+    return turns
 
 
 def policy_scores(
@@ -183,6 +188,32 @@ def policy_scores(
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
+MIXES = (0.0, 0.3, 0.5, 0.7, 1.0)
+
+
+def best_policy(
+    turns: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> dict[str, float]:
+    """The e5 share of the logit and the selection policy with the best F1 over the turns
+    (MiniLM logits, e5 logits, labels)."""
+    best: dict[str, float] = {"f1": -1.0}
+    for mix in MIXES:
+        mixed = [(sigmoid((1 - mix) * m + mix * e), y) for m, e, y in turns]
+        for threshold in (0.5, 0.6, 0.7, 0.8, 0.9):
+            for cap in (1, 2, 3):
+                for margin in (0.1, 0.2, 0.3, 1.0):
+                    scores = policy_scores(mixed, threshold, cap, margin)
+                    if scores["f1"] > best["f1"]:
+                        best = {
+                            **scores,
+                            "mix": mix,
+                            "threshold": threshold,
+                            "cap": cap,
+                            "margin": margin,
+                        }
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ARTEFACT)
@@ -192,34 +223,42 @@ def main() -> None:
     pairs = load_pairs()
     texts = sorted({p.line for p in pairs} | {p.memory for p in pairs})
     with console.status(f"embedding {len(texts)} texts"):
-        embedded = np.asarray(shared_minilm().embed_sync(texts), dtype=np.float32)
-    embedded /= np.linalg.norm(embedded, axis=1, keepdims=True)
-    trainer = Trainer(pairs, dict(zip(texts, embedded, strict=True)))
+        featurize = shared_featurizer()
+        rows = np.asarray(featurize(texts), dtype=np.float32)
+        minilm = unit_rows(rows[:, : featurize.english_dim])
+        e5 = unit_rows(rows[:, featurize.english_dim :])
+    views = [
+        Trainer(pairs, dict(zip(texts, minilm, strict=True))),
+        Trainer(pairs, dict(zip(texts, e5, strict=True))),
+    ]
     rng = np.random.default_rng(SEED)
-    turns: list[tuple[np.ndarray, np.ndarray]] = []
-    lines = np.array(trainer.lines)
+    turns: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    lines = np.array(views[0].lines)
     with Progress(console=console) as progress:
-        folds = progress.add_task("out-of-fold judges", total=5)
+        folds = progress.add_task("out-of-fold judges (MiniLM, e5)", total=5)
         for train, test in GroupKFold(5).split(lines, groups=lines):
-            judge = trainer.fit(list(lines[train]), progress)
-            turns += trainer.simulated_turns(judge, list(lines[test]), rng)
+            scorers = [view.fit(list(lines[train]), progress) for view in views]
+            for line, memories, labels in simulated_turns(pairs, list(lines[test]), rng):
+                m, e = (v.logits(s, line, memories) for v, s in zip(views, scorers, strict=True))
+                turns.append((m, e, labels))
             progress.advance(folds)
-        best: dict[str, float] = {"f1": -1.0}
-        for threshold in (0.5, 0.6, 0.7, 0.8, 0.9):
-            for cap in (1, 2, 3):
-                for margin in (0.1, 0.2, 0.3, 1.0):
-                    scores = policy_scores(turns, threshold, cap, margin)
-                    if scores["f1"] > best["f1"]:
-                        best = {**scores, "threshold": threshold, "cap": cap, "margin": margin}
-        judge = trainer.fit(trainer.lines, progress)
-    judge.threshold, judge.cap, judge.margin = best["threshold"], int(best["cap"]), best["margin"]
+        best = best_policy(turns)
+        final = [view.fit(views[0].lines, progress) for view in views]
+    judge = BearingJudge(
+        minilm=final[0],
+        e5=final[1],
+        mix=best["mix"],
+        threshold=best["threshold"],
+        cap=int(best["cap"]),
+        margin=best["margin"],
+    )
     digest = hashlib.sha256(PAIRS.read_bytes() + CASES.read_bytes()).hexdigest()[:16]
     judge.save(args.out, pairs=len(pairs), data_sha256=digest, rank=RANK, **best)
     console.print(
         f"[green]✓[/] {args.out}: {len(pairs)} pairs; simulated turns out of fold: hit rate "
-        f"{best['recall']:.3f}, distractor rate {1 - best['precision']:.3f} (threshold "
-        f"{best['threshold']}, cap {best['cap']}, margin {best['margin']}) "
-        f"in {time.monotonic() - started:.0f} s"
+        f"{best['recall']:.3f}, distractor rate {1 - best['precision']:.3f} (e5 share "
+        f"{best['mix']}, threshold {best['threshold']}, cap {best['cap']}, margin "
+        f"{best['margin']}) in {time.monotonic() - started:.0f} s"
     )
 
 

@@ -10,6 +10,7 @@ back (the pool filters them).
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from numpy.typing import NDArray
 from memory.bearing import BearingJudge
 from memory.embedding import Embedder, unit
 from memory.events import Event, ScoredEvent
+from memory.features import Featurize, multilingual
 from memory.hierarchy import PROFILE, profile_id
 from memory.log import Conversation
 from memory.lore import LoreLibrary
@@ -98,11 +100,17 @@ class Recaller:
         embedder: Embedder,
         config: RecallConfig,
         judge: BearingJudge | None = None,
+        featurize: Featurize | None = None,
     ) -> None:
+        """`featurize`: the e5 features a judge that reads them needs (cached and shared with
+        the character reader, which has just read the same line)."""
+        if judge is not None and judge.reads_e5 and featurize is None:
+            raise ValueError("the bearing judge reads e5 features: pass `featurize`")
         self._store = store
         self._embedder = embedder
         self._config = config
         self._judge = judge
+        self._featurize = featurize
         self._library = LoreLibrary(store, embedder)
 
     async def recall(
@@ -131,7 +139,7 @@ class Recaller:
         candidates = [x for x in found if x.event.id not in own]
         if candidates:
             if self._judge is not None:
-                chosen += self._judged(candidates, line, now, self._judge)
+                chosen += await self._judged(candidates, text, line, now, self._judge)
             else:
                 chosen += self._unjudged(candidates, now)
         if lore_owners:
@@ -205,15 +213,26 @@ class Recaller:
                     candidate.keyword = hit.score
         return list(found.values())
 
-    def _judged(
-        self, candidates: list[_Candidate], line: Vector, now: datetime, judge: BearingJudge
+    async def _judged(
+        self,
+        candidates: list[_Candidate],
+        text: str,
+        line: Vector,
+        now: datetime,
+        judge: BearingJudge,
     ) -> list[Recalled]:
         """The judge reads every candidate against the line and lets through what bears; a
         near restatement of the line comes through whatever the judge thinks."""
         memories = np.stack([c.vector for c in candidates])
+        e5 = None
+        if judge.reads_e5 and self._featurize is not None:
+            texts = [text, *(c.event.summary for c in candidates)]
+            rows = await asyncio.to_thread(multilingual, self._featurize, texts)
+            e5 = (rows[0], rows[1:])
+        types = [c.event.type for c in candidates]
         picked = [
             (i, p)
-            for i, p in judge.choose(line, memories, [c.event.type for c in candidates])
+            for i, p in judge.choose(line, memories, types, e5)
             # The judge's probabilities are least reliable far from anything it was trained
             # on; a link with no similarity at all ("I like the rain" → a stomach) is dropped.
             if candidates[i].cosine >= self._config.min_bearing_relevance

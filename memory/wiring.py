@@ -13,6 +13,7 @@ from memory.embedding import Embedder, OpenAIEmbedder, shared_minilm
 from memory.extraction.classifier import Featurizer, Heads
 from memory.extraction.extractor import ClassifierExtractor, Extractor, LLMExtractor
 from memory.extraction.resolver import Resolver
+from memory.features import shared_featurizer
 from memory.hierarchy import Hierarchy
 from memory.log import ConversationLog
 from memory.recall import RecallConfig, Recaller
@@ -79,6 +80,7 @@ async def build_memory(settings: Settings, llm_base_url: str) -> Memory:
             # Trained from tests/data by `make train-recall` and shipped; without it recall
             # falls back to similarity and standing facts.
             BearingJudge.load(),
+            shared_featurizer(),
         ),
     )
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from memory.extraction.classifier import Featurizer
+from memory.features import CachedFeaturize
 from persona.emotion import EmotionReader, Reading
 from persona.gate import PersonaText, RefusalGate, Verdict
 from persona.prompt import Guidance
-from persona.reflection import CachedFeaturize
 from persona.schemas import Persona
 
 Parts = tuple[np.ndarray, np.ndarray, np.ndarray]

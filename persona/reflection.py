@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from memory.extraction.classifier import Featurizer
 from memory.extraction.text import split_sentences
 from persona.language import other_language
 from persona.reflection_heads import Check, ReflectionHeads, reply_features
@@ -161,37 +159,6 @@ class ReflectionCheck:
         vectors = np.asarray(self._embed([*negated, *facts]), dtype=np.float32)
         sentences, known = vectors[: len(negated)], vectors[len(negated) :]
         return bool((sentences @ known.T).max() >= threshold)
-
-
-class CachedFeaturize:
-    """Instructions and facts come back turn after turn, and the check reads a reply the
-    emotion reader has just read: embed each text once."""
-
-    def __init__(self, featurize: Featurizer, size: int = 4096) -> None:
-        self._featurize = featurize
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._size = size
-
-    @property
-    def dim(self) -> int:
-        return self._featurize.dim
-
-    @property
-    def english_dim(self) -> int:
-        return self._featurize.english_dim
-
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if missing:
-            for text, row in zip(missing, self._featurize(missing), strict=True):
-                self._cache[text] = row
-        rows = []
-        for text in texts:
-            self._cache.move_to_end(text)
-            rows.append(self._cache[text])
-        while len(self._cache) > self._size:
-            self._cache.popitem(last=False)
-        return np.stack(rows)
 
 
 # What the character says when no generated reply passes, or when a player in need of support

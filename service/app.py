@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from functools import cache
 
 import structlog
 from fastapi import FastAPI
@@ -14,7 +13,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from memory.embedding import shared_minilm
-from memory.extraction.classifier import Featurizer
+from memory.features import shared_featurizer
 from memory.log import ConversationLog
 from memory.wiring import Memory, build_memory, make_worker
 from persona.character import CharacterReader
@@ -23,7 +22,7 @@ from persona.emotion import shipped_reader
 from persona.extraction_configs import PersonaExtractionConfigs
 from persona.gate import shipped_gate
 from persona.promises import PromiseBook
-from persona.reflection import CachedFeaturize, ReflectionCheck
+from persona.reflection import ReflectionCheck
 from persona.reflection_heads import ReflectionHeads
 from persona.relationship import RelationshipStore
 from service.adapters import reply_adapter
@@ -67,13 +66,6 @@ def character_reader(settings: Settings) -> CharacterReader | None:
     if not settings.character_reading:
         return None
     return CharacterReader(shared_featurizer(), shipped_gate(), shipped_reader())
-
-
-@cache
-def shared_featurizer() -> CachedFeaturize:
-    """One MiniLM ⊕ e5 featurizer for the gate, the emotion reader and the reflection check,
-    with a cache: the check reads a reply the emotion reader has just embedded."""
-    return CachedFeaturize(Featurizer(shared_minilm()))
 
 
 @asynccontextmanager

@@ -166,9 +166,9 @@ def test_the_character_refuses_out_of_world_and_attacks_and_answers_its_world(
 
 
 def test_a_player_in_need_of_support_sees_only_a_reply_the_check_passed(live_api: Api) -> None:
+    from memory.features import shared_featurizer
     from persona.reflection import ReflectionCheck
     from persona.reflection_heads import ReflectionHeads
-    from service.app import shared_featurizer
 
     line = "My little brother is sick and the healer says he may not wake up. I'm so scared."
     tokens: list[str] = []

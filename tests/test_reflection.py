@@ -71,7 +71,7 @@ def test_denying_what_the_player_told_us_is_a_contradiction(check: ReflectionChe
 
 
 def test_the_trained_heads_catch_what_no_rule_lists() -> None:
-    from persona.reflection import CachedFeaturize
+    from memory.features import CachedFeaturize
     from persona.reflection_heads import ReflectionHeads
 
     rules_only = ReflectionCheck()
@@ -122,9 +122,8 @@ def test_a_too_short_line_keeps_the_default_language() -> None:
 
 def test_every_safe_line_passes_the_check_in_its_own_language() -> None:
     """A safe line that failed the check would be a reply the service sends unchecked."""
-    from persona.reflection import CachedFeaturize
+    from memory.features import CachedFeaturize, shared_featurizer
     from persona.reflection_heads import ReflectionHeads
-    from service.app import shared_featurizer
 
     check = ReflectionCheck(
         heads=ReflectionHeads.load(), featurize=CachedFeaturize(shared_featurizer())

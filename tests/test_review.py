@@ -8,10 +8,10 @@ import asyncio
 
 import pytest
 
+from memory.features import shared_featurizer
 from persona.language import language_of
 from persona.reflection import SAFE_LINES, ReflectionCheck
 from persona.reflection_heads import ReflectionHeads
-from service.app import shared_featurizer
 from service.llm import ChatModel
 from service.review import Reviewer
 from service.settings import Settings

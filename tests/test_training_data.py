@@ -11,13 +11,13 @@ import pytest
 
 from memory.embedding import shared_minilm
 from memory.events import EVENT_TYPES
+from memory.features import shared_featurizer
 from persona.character import CharacterReader
 from persona.emotion import shipped_reader
 from persona.gate import shipped_gate
 from persona.prompt import STAND_INS
 from persona.reflection import ReflectionCheck
 from persona.reflection_heads import ReflectionHeads
-from service.app import shared_featurizer
 from training.data import PERSONAS, SEED, held_out
 from training.filters import Filters
 from training.judges import Embeddings, Judges, sentences, words

@@ -28,12 +28,12 @@ from openai import AsyncOpenAI
 from rich.console import Console
 
 from memory.embedding import shared_minilm
+from memory.features import shared_featurizer
 from persona.character import CharacterReader
 from persona.emotion import shipped_reader
 from persona.gate import shipped_gate
 from persona.reflection import ReflectionCheck
 from persona.reflection_heads import ReflectionHeads
-from service.app import shared_featurizer
 from service.settings import Settings
 from training.filters import REASONS, Filters
 from training.judges import Embeddings

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from memory.bearing import BearingJudge
 from memory.embedding import shared_minilm
 from memory.events import Event
+from memory.features import shared_featurizer
 from memory.hierarchy import Hierarchy
 from memory.lore import lore_owners
 from memory.recall import RecallConfig, Recaller
@@ -37,6 +38,9 @@ class Grounded(BaseModel):
     messages: list[Message]
     instructions: str  # the system prompt without memories: what the reflection check reads
     recalled: list[str]  # memory ids (event subjects) that reached the prompt
+    # Those recall brought for the line itself (judge, similarity, shared words), not along
+    # with the profile: what serving takes to bear on the line.
+    picked: list[str] = []
     refused: str | None = None  # the gate's reason, when it declined the line
     emotion: str | None = None
     support: bool = False
@@ -62,11 +66,19 @@ def opens(scenario: Scenario) -> bool:
     return zlib.crc32(scenario.case.id.encode()) % 2 == 0
 
 
+def _subjects(scenario: Scenario, shown: Sequence[Event]) -> list[str]:
+    """The scenario's memory ids behind what was shown; a profile or reflection shows the facts
+    it was made from."""
+    subject = {e.id: e.subject for e in scenario.events}
+    found = [subject[i] for e in shown for i in (e.sources or [e.id]) if i in subject]
+    return list(dict.fromkeys(found))
+
+
 async def ground(
     scenarios: Sequence[Scenario], reader: CharacterReader, store: EdgeMemoryStore
 ) -> list[Grounded]:
     embedder = shared_minilm()
-    recaller = Recaller(store, embedder, RecallConfig(), BearingJudge.load())
+    recaller = Recaller(store, embedder, RecallConfig(), BearingJudge.load(), shared_featurizer())
     hierarchy = Hierarchy(store, embedder)
     out = []
     for s in progress(scenarios, "retrieving"):
@@ -75,6 +87,7 @@ async def ground(
         reading = await reader.read(s.conversation.tenant_id, s.persona, s.case.line)
         guidance = guidance_for(reading)
         recalled: list[Event] = []
+        picked: list[Event] = []
         if not reading.verdict.refused:  # as a turn: nothing is recalled for a declined line
             result = await recaller.recall(
                 s.conversation,
@@ -84,16 +97,15 @@ async def ground(
                 lore_owners=lore_owners(s.persona.id, s.persona.world_id),
             )
             recalled = [r.event for r in result.items]
+            picked = [r.event for r in result.items if r.signal != "profile"]
         messages = build_messages(s.persona, [], s.case.line, recalled, guidance)
-        # A profile or reflection shows the facts it was made from.
-        subject = {e.id: e.subject for e in s.events}
-        shown = [subject[i] for e in recalled for i in (e.sources or [e.id]) if i in subject]
         out.append(
             Grounded(
                 scenario=s,
                 messages=messages,
                 instructions=system_prompt(s.persona, guidance),
-                recalled=list(dict.fromkeys(shown)),
+                recalled=_subjects(s, recalled),
+                picked=_subjects(s, picked),
                 refused=guidance.refusal,
                 emotion=guidance.emotion,
                 support=guidance.support,

@@ -1,0 +1,74 @@
+"""The MiniLM ⊕ e5 features that the trained heads read, computed once per text.
+
+The gate, the emotion reader, the reflection check and the bearing judge all read the same
+lines, replies and memories turn after turn: one cache in front of the featurizer serves them
+all. Callers run it from worker threads (`asyncio.to_thread`), hence the lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from functools import cache
+from typing import Protocol
+
+import numpy as np
+
+from memory.embedding import shared_minilm, unit_rows
+from memory.extraction.classifier import Featurizer
+
+
+class Featurize(Protocol):
+    """Texts to rows of MiniLM (the first `english_dim` columns) and e5 features."""
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def english_dim(self) -> int: ...
+
+    def __call__(self, texts: list[str]) -> np.ndarray: ...
+
+
+class CachedFeaturize:
+    """Instructions and facts come back turn after turn, and the check reads a reply the
+    emotion reader has just read: embed each text once."""
+
+    def __init__(self, featurize: Featurize, size: int = 4096) -> None:
+        self._featurize = featurize
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    @property
+    def dim(self) -> int:
+        return self._featurize.dim
+
+    @property
+    def english_dim(self) -> int:
+        return self._featurize.english_dim
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+            if missing:
+                for text, row in zip(missing, self._featurize(missing), strict=True):
+                    self._cache[text] = row
+            rows = []
+            for text in texts:
+                self._cache.move_to_end(text)
+                rows.append(self._cache[text])
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+            return np.stack(rows)
+
+
+def multilingual(featurize: Featurize, texts: list[str]) -> np.ndarray:
+    """The e5 half of the features, unit length: what reads across languages."""
+    return unit_rows(np.asarray(featurize(texts), dtype=np.float32)[:, featurize.english_dim :])
+
+
+@cache
+def shared_featurizer() -> CachedFeaturize:
+    """One featurizer per process, with its cache: loading the models takes seconds."""
+    return CachedFeaturize(Featurizer(shared_minilm()))
