@@ -24,10 +24,10 @@ from rich.console import Console
 from rich.progress import Progress
 from sklearn.model_selection import GroupKFold
 
-from memory.bearing import ARTEFACT, BearingJudge, Scorer, select, sigmoid, type_index
+from memory.bearing import ARTEFACT, BearingJudge, Scorer, mixed, select, sigmoid, type_index
 from memory.embedding import unit_rows
 from memory.events import EVENT_TYPES
-from memory.features import shared_featurizer
+from memory.features import english_pairs, shared_featurizer
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 PAIRS = DATA / "recall_train.jsonl"
@@ -191,18 +191,19 @@ def policy_scores(
 MIXES = (0.0, 0.3, 0.5, 0.7, 1.0)
 
 
-def best_policy(
-    turns: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
-) -> dict[str, float]:
+Turn = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def best_policy(turns: list[Turn]) -> dict[str, float]:
     """The e5 share of the logit and the selection policy with the best F1 over the turns
-    (MiniLM logits, e5 logits, labels)."""
+    (MiniLM logits, e5 logits, which pairs are English, labels)."""
     best: dict[str, float] = {"f1": -1.0}
     for mix in MIXES:
-        mixed = [(sigmoid((1 - mix) * m + mix * e), y) for m, e, y in turns]
+        scored = [(sigmoid(mixed(m, e, mix, en)), y) for m, e, en, y in turns]
         for threshold in (0.5, 0.6, 0.7, 0.8, 0.9):
             for cap in (1, 2, 3):
                 for margin in (0.1, 0.2, 0.3, 1.0):
-                    scores = policy_scores(mixed, threshold, cap, margin)
+                    scores = policy_scores(scored, threshold, cap, margin)
                     if scores["f1"] > best["f1"]:
                         best = {
                             **scores,
@@ -232,7 +233,7 @@ def main() -> None:
         Trainer(pairs, dict(zip(texts, e5, strict=True))),
     ]
     rng = np.random.default_rng(SEED)
-    turns: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    turns: list[Turn] = []
     lines = np.array(views[0].lines)
     with Progress(console=console) as progress:
         folds = progress.add_task("out-of-fold judges (MiniLM, e5)", total=5)
@@ -240,7 +241,8 @@ def main() -> None:
             scorers = [view.fit(list(lines[train]), progress) for view in views]
             for line, memories, labels in simulated_turns(pairs, list(lines[test]), rng):
                 m, e = (v.logits(s, line, memories) for v, s in zip(views, scorers, strict=True))
-                turns.append((m, e, labels))
+                english = english_pairs(line, [p.memory for p in memories])
+                turns.append((m, e, english, labels))
             progress.advance(folds)
         best = best_policy(turns)
         final = [view.fit(views[0].lines, progress) for view in views]

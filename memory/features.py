@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from functools import cache
 from typing import Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from memory.embedding import shared_minilm, unit_rows
 from memory.extraction.classifier import Featurizer
+from persona.language import language_of
 
 
 class Featurize(Protocol):
@@ -66,6 +69,13 @@ class CachedFeaturize:
 def multilingual(featurize: Featurize, texts: list[str]) -> np.ndarray:
     """The e5 half of the features, unit length: what reads across languages."""
     return unit_rows(np.asarray(featurize(texts), dtype=np.float32)[:, featurize.english_dim :])
+
+
+def english_pairs(line: str, texts: Sequence[str]) -> NDArray[np.bool_]:
+    """For each text: are it and the line both English, where MiniLM reads them well?"""
+    if language_of(line) != "en":
+        return np.zeros(len(texts), dtype=bool)
+    return np.array([language_of(t) == "en" for t in texts], dtype=bool)
 
 
 @cache

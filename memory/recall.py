@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from memory.bearing import BearingJudge
 from memory.embedding import Embedder, unit
 from memory.events import Event, ScoredEvent
-from memory.features import Featurize, multilingual
+from memory.features import Featurize, english_pairs, multilingual
 from memory.hierarchy import PROFILE, profile_id
 from memory.log import Conversation
 from memory.lore import LoreLibrary
@@ -224,15 +224,20 @@ class Recaller:
         """The judge reads every candidate against the line and lets through what bears; a
         near restatement of the line comes through whatever the judge thinks."""
         memories = np.stack([c.vector for c in candidates])
-        e5 = None
+        e5 = english = None
         if judge.reads_e5 and self._featurize is not None:
-            texts = [text, *(c.event.summary for c in candidates)]
-            rows = await asyncio.to_thread(multilingual, self._featurize, texts)
-            e5 = (rows[0], rows[1:])
+            featurize, texts = self._featurize, [text, *(c.event.summary for c in candidates)]
+
+            def read() -> tuple[Vector, Vector, NDArray[np.bool_]]:
+                rows = multilingual(featurize, texts)
+                return rows[0], rows[1:], english_pairs(text, texts[1:])
+
+            line_e5, memories_e5, english = await asyncio.to_thread(read)
+            e5 = (line_e5, memories_e5)
         types = [c.event.type for c in candidates]
         picked = [
             (i, p)
-            for i, p in judge.choose(line, memories, types, e5)
+            for i, p in judge.choose(line, memories, types, e5, english)
             # The judge's probabilities are least reliable far from anything it was trained
             # on; a link with no similarity at all ("I like the rain" → a stomach) is dropped.
             if candidates[i].cosine >= self._config.min_bearing_relevance
