@@ -21,7 +21,7 @@ MiniLM-only judge still loads.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -124,6 +124,10 @@ class BearingJudge:
     @property
     def reads_e5(self) -> bool:
         return self.e5 is not None and self.mix > 0
+
+    def minilm_only(self) -> BearingJudge:
+        """The same judge without its e5 scorer: cheaper, weaker beyond English."""
+        return replace(self, e5=None, mix=0.0)
 
     def choose(
         self,

@@ -64,6 +64,15 @@ def make_extractor(settings: Settings, llm_base_url: str) -> Extractor:
     return _classifier_extractor()
 
 
+def bearing_judge(settings: Settings) -> BearingJudge | None:
+    """Trained from tests/data by `make train-recall` and shipped; without it recall falls back
+    to similarity and standing facts."""
+    judge = BearingJudge.load()
+    if judge is not None and not settings.recall_multilingual:
+        return judge.minilm_only()
+    return judge
+
+
 async def build_memory(settings: Settings, llm_base_url: str) -> Memory:
     embedder = make_embedder(settings)
     store = await make_store(settings, embedder.dim)
@@ -77,9 +86,7 @@ async def build_memory(settings: Settings, llm_base_url: str) -> Memory:
             store,
             embedder,
             RecallConfig(budget_tokens=settings.recall_budget_tokens),
-            # Trained from tests/data by `make train-recall` and shipped; without it recall
-            # falls back to similarity and standing facts.
-            BearingJudge.load(),
+            bearing_judge(settings),
             shared_featurizer(),
         ),
     )

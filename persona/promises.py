@@ -31,12 +31,23 @@ class PromiseBook:
     hierarchy: Hierarchy | None = None
 
     async def settle(
-        self, c: Conversation, line: str, now: datetime, dry_run: bool = False
+        self,
+        c: Conversation,
+        line: str,
+        now: datetime,
+        dry_run: bool = False,
+        turn_id: str | None = None,
     ) -> Settled | None:
         """If the line keeps or breaks one of the player's open promises to this character,
         close that promise (it stops being a standing fact) and say which and how. A dry run
-        (a turn preview) only says."""
-        promises = await self.store.list_events(c, types=["commitment"])
+        (a turn preview) only says. `turn_id`: this line's turn, whose own promise the worker
+        may already have stored: the line that makes a promise never settles it ("I'll bring
+        you herbs tomorrow" read as keeping itself and closed the promise at once)."""
+        promises = [
+            e
+            for e in await self.store.list_events(c, types=["commitment"])
+            if turn_id is None or turn_id not in e.source_turns
+        ]
         if not promises:
             return None
         pairs = [(e.id, e.summary) for e in promises]

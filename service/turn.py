@@ -157,11 +157,18 @@ class TurnService:
         return reading
 
     async def _settle(
-        self, c: Conversation, text: str, reading: LineReading | None, dry_run: bool = False
+        self,
+        c: Conversation,
+        text: str,
+        reading: LineReading | None,
+        dry_run: bool = False,
+        turn_id: str | None = None,
     ) -> Settled | None:
         if self.promises is None or reading is None or reading.verdict.refused:
             return None
-        return await self.promises.settle(c, text, datetime.now(UTC), dry_run=dry_run)
+        return await self.promises.settle(
+            c, text, datetime.now(UTC), dry_run=dry_run, turn_id=turn_id
+        )
 
     async def _guidance(
         self, c: Conversation, reading: LineReading | None, settled: Settled | None = None
@@ -255,7 +262,7 @@ class TurnService:
         timings.recall_ms = _ms(stage)
 
         stage = time.perf_counter()
-        settled = await self._settle(c, text, reading)
+        settled = await self._settle(c, text, reading, turn_id=turn_id)
         guidance = await self._guidance(c, reading, settled)
         messages = build_messages(persona, history, text, [r.event for r in recall.items], guidance)
         timings.prompt_ms = _ms(stage)

@@ -9,11 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from memory.bearing import BearingJudge, Scorer
+from memory.bearing import BearingJudge, Scorer, sigmoid
 from memory.embedding import shared_minilm
 from memory.features import shared_featurizer
 from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
+from memory.wiring import bearing_judge
+from service.settings import Settings
 from tests.test_recall import ALICE, NOW, fact, remember
 
 DIM = 8
@@ -74,6 +76,20 @@ def test_a_judge_that_reads_e5_is_never_run_without_it(tmp_path: Path) -> None:
     store = EdgeMemoryStore(tmp_path / "shard", DIM)
     with pytest.raises(ValueError, match="featurize"):
         Recaller(store, shared_minilm(), RecallConfig(), judge)
+
+
+def test_switching_the_multilingual_judge_off_leaves_the_minilm_scorer() -> None:
+    shipped = bearing_judge(Settings())
+    judge = bearing_judge(Settings(recall_multilingual=False))
+    assert shipped is not None and shipped.reads_e5
+    assert judge is not None and not judge.reads_e5
+    rng = np.random.default_rng(3)
+    dim = shared_minilm().dim
+    line, memories = rng.normal(size=dim), rng.normal(size=(2, dim))
+    p = judge.probabilities(line.astype(np.float32), memories.astype(np.float32), ["plan", "x"])
+    np.testing.assert_allclose(
+        p, sigmoid(shipped.minilm.logits(line, memories, ["plan", "x"])), rtol=1e-5
+    )
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from redis.asyncio import Redis
 
+from memory.events import Event, event_id
 from memory.log import Conversation
 from persona.emotion import Reading
 from persona.promises import PromiseBook
@@ -196,3 +197,35 @@ def test_a_kept_promise_closes_it_and_raises_affinity_more_than_words(api: Api) 
     other = Conversation(DEV_TENANT, "innkeeper", "p2")
     plain = portal.call(services.relationships.record, other, thanks)
     assert kept.affinity - plain.affinity == PROMISE_AFFINITY["kept"]
+
+
+def test_the_line_that_makes_a_promise_never_settles_it(api: Api) -> None:
+    # The worker can store the promise before the turn reads its own line for settled ones.
+    services = api.client.app.state.services  # type: ignore[attr-defined]
+    book: PromiseBook = services.turns.promises
+    c = Conversation(DEV_TENANT, "innkeeper", "p1")
+    line, now = "I'll bring you herbs tomorrow", datetime.now(UTC)
+    made_by = Event(
+        id=event_id(DEV_TENANT, "innkeeper", "p1", "turn-herbs", 0),
+        tenant_id=DEV_TENANT,
+        persona_id="innkeeper",
+        player_id="p1",
+        type="commitment",
+        subject=line.lower(),
+        summary=line,
+        valid_from=now,
+        created_at=now,
+        source_turns=["turn-herbs"],
+    )
+    portal = api.client.portal
+    assert portal is not None
+    [vector] = portal.call(services.memory.embedder.embed, [line])
+    portal.call(services.memory.store.upsert, [made_by], [vector])
+
+    assert portal.call(book.settle, c, line, now, False, "turn-herbs") is None
+    listed = api.client.get(
+        "/v1/personas/innkeeper/players/p1/events", params={"type": "commitment"}, headers=api.auth
+    ).json()["items"]
+    assert [e["summary"] for e in listed] == [line]  # still open
+    # A later line saying the same is read against it as before.
+    assert portal.call(book.settle, c, line, now, True, "turn-later") is not None
