@@ -38,9 +38,6 @@ class Grounded(BaseModel):
     messages: list[Message]
     instructions: str  # the system prompt without memories: what the reflection check reads
     recalled: list[str]  # memory ids (event subjects) that reached the prompt
-    # Those recall brought for the line itself (judge, similarity, shared words), not along
-    # with the profile: what serving takes to bear on the line.
-    picked: list[str] = []
     refused: str | None = None  # the gate's reason, when it declined the line
     emotion: str | None = None
     support: bool = False
@@ -87,7 +84,6 @@ async def ground(
         reading = await reader.read(s.conversation.tenant_id, s.persona, s.case.line)
         guidance = guidance_for(reading)
         recalled: list[Event] = []
-        picked: list[Event] = []
         if not reading.verdict.refused:  # as a turn: nothing is recalled for a declined line
             result = await recaller.recall(
                 s.conversation,
@@ -97,7 +93,6 @@ async def ground(
                 lore_owners=lore_owners(s.persona.id, s.persona.world_id),
             )
             recalled = [r.event for r in result.items]
-            picked = [r.event for r in result.items if r.signal != "profile"]
         messages = build_messages(s.persona, [], s.case.line, recalled, guidance)
         out.append(
             Grounded(
@@ -105,7 +100,6 @@ async def ground(
                 messages=messages,
                 instructions=system_prompt(s.persona, guidance),
                 recalled=_subjects(s, recalled),
-                picked=_subjects(s, picked),
                 refused=guidance.refusal,
                 emotion=guidance.emotion,
                 support=guidance.support,
