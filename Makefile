@@ -32,6 +32,7 @@ lint: install
 	$(BIN)/mypy service memory persona training bench eval
 
 bench: model
+	$(BIN)/python -m bench.model_speed
 	$(BIN)/python -m bench.turn_latency
 	$(BIN)/python -m bench.memory
 

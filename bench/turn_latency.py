@@ -4,7 +4,7 @@ Both go to the same vLLM server with the same messages and sampling (greedy, so 
 the same tokens), alternating which goes first so neither gets the warmer prefix cache.
 Writes bench/results/turn_latency.json.
 
-    python -m bench.turn_latency [--turns 55] [--warmup 5]
+    python -m bench.turn_latency [--turns 20] [--warmup 3]
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import uvicorn
 from rich.console import Console
 from rich.progress import track
 
+from service.adapters import reply_adapter, trained_reply_adapter
 from service.app import create_app
 from service.llm import ChatModel
 from service.logging import configure_logging
@@ -79,6 +80,9 @@ async def measure(settings: Settings, turns: int, warmup: int, console: Console)
     auth = {"Authorization": f"Bearer {key}"}
     base = f"http://127.0.0.1:{settings.port}"
     model = ChatModel(settings, settings.llm_base_url or "")
+    adapter = reply_adapter(settings)
+    # The direct call answers through the same reply adapter the turn selects.
+    name = await model.use_adapter(adapter.name, adapter.path) if adapter else None
     rows: list[dict[str, float]] = []
     async with httpx.AsyncClient(base_url=base, headers=auth, timeout=120) as client:
         for i in track(range(warmup + turns), description="turns", console=console):
@@ -91,7 +95,7 @@ async def measure(settings: Settings, turns: int, warmup: int, console: Console)
 
             async def direct(messages: list[dict[str, str]] = messages) -> tuple[float, int]:
                 started = time.perf_counter()
-                completion = await model.reply(messages)
+                completion = await model.reply(messages, None, name)
                 return (time.perf_counter() - started) * 1000, completion.completion_tokens
 
             async def turn(url: str = url, text: str = text) -> tuple[float, str]:
@@ -124,6 +128,9 @@ async def measure(settings: Settings, turns: int, warmup: int, console: Console)
         "turns": len(rows),
         "warmup_turns": warmup,
         "max_tokens": settings.llm_max_tokens,
+        "model": settings.llm_model,
+        "weights": settings.vllm_weights,
+        "reply_adapter": adapter.name if adapter else None,
         "turn_ms": {
             "p50": percentile([r["turn_ms"] for r in rows], 0.5),
             "p95": percentile([r["turn_ms"] for r in rows], 0.95),
@@ -151,8 +158,8 @@ async def measure(settings: Settings, turns: int, warmup: int, console: Console)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--turns", type=int, default=55)
-    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--turns", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
     args = parser.parse_args()
     console = Console()
     configure_logging("warning")
@@ -164,8 +171,10 @@ def main() -> None:
             server = prepare(base, console)
             console.print("starting vLLM ...")
             llm_base_url = server.start(base.vllm_start_timeout_s)
+        adapter = trained_reply_adapter(base) if base.vllm_weights == "bf16" else None
         settings = base.model_copy(
             update={
+                "reply_adapter": adapter.path if adapter else "none",
                 "port": free_port(),
                 "llm_base_url": llm_base_url,
                 "llm_temperature": 0.0,

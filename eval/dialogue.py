@@ -26,8 +26,10 @@ import asyncio
 import json
 import logging
 import random
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from rich.console import Console
@@ -39,11 +41,14 @@ from persona.character import CharacterReader
 from persona.emotion import shipped_reader
 from persona.gate import shipped_gate
 from persona.language import language_of
-from persona.reflection import ReflectionCheck
+from persona.reflection import SAFE_LINES, ReflectionCheck
 from persona.reflection_heads import ReflectionHeads
+from persona.schemas import LoraAdapter
 from service.adapters import SHIPPED, adapter_at
 from service.llm import ChatModel
+from service.review import Reviewer, Turn
 from service.runtime.local import model_endpoint
+from service.runtime.model import DEFAULT_MODEL, SMOLLM2_135M
 from service.settings import Settings
 from training.judges import Embeddings, Judges
 from training.retrieval import Grounded, ground, scratch_pool
@@ -52,6 +57,15 @@ from training.scenarios import Case, load_cases, load_personas, scenarios
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 RESULTS = ROOT / "eval" / "results" / "dialogue.json"
+RATE_KEYS = (
+    "memory_use",
+    "distractor_mention",
+    "invented_fact",
+    "in_character",
+    "right_language",
+    "refusal_in_character",
+    "support",
+)
 LABELS = ("uses_memory", "mentions_distractor", "invents_fact", "in_character", "supportive")
 
 
@@ -140,23 +154,69 @@ def rates(judge: Judge, grounded: list[Grounded], replies: list[str]) -> dict[st
     }
 
 
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: a served model, with or without a reply adapter."""
+
+    label: str
+    model: str
+    adapter: LoraAdapter | None  # applied by vLLM's LoRA, or folded into int8 weights
+    weights: Literal["bf16", "int8"] = "bf16"
+
+
+@dataclass(frozen=True)
+class Served:
+    raw: str  # the model's first reply
+    reply: str  # what the player gets after the reflection step
+    action: str
+
+
 async def generate(
-    settings: Settings, base_url: str, grounded: list[Grounded], adapter: Any
-) -> dict[str, list[str]]:
+    settings: Settings, base_url: str, grounded: list[Grounded], row: Row, check: ReflectionCheck
+) -> list[Served]:
+    """Each line's reply as a turn serves it: the model's reply, then the reflection step
+    (redraws, then the fallbacks) of the service."""
     model = ChatModel(settings, base_url)
-    names = {"base": None, "adapter": await model.use_adapter(adapter.name, adapter.path)}
-    gate = asyncio.Semaphore(8)  # the server batches concurrent requests; the seed is per request
+    lora = row.adapter if row.weights == "bf16" else None  # int8: already in the weights
+    name = await model.use_adapter(lora.name, lora.path) if lora else None
+    reviewer = Reviewer(check, model, settings.reflection_candidates, settings.reflection_budget_s)
+    gate = asyncio.Semaphore(4)  # the server batches concurrent requests; the seed is per request
 
-    async def one(g: Grounded, name: str | None) -> str:
+    async def one(g: Grounded) -> Served:
+        case = g.scenario.case
+        turn = Turn(
+            instructions=g.instructions,
+            line=case.line,
+            support=g.support and g.refused is None,
+            declined=g.refused is not None,
+            facts=g.scenario.summaries(g.recalled),
+        )
         async with gate:
-            return (await model.reply(g.messages, None, name)).text.strip()
+            raw = (await model.reply(g.messages, None, name)).text.strip()
+            reply, reflection = await reviewer.review(raw, g.messages, turn, name)
+        return Served(raw, reply, reflection.action)
 
-    out: dict[str, list[str]] = {}
-    for label, name in names.items():
-        console = Console()
-        with console.status(f"{len(grounded)} replies ({label})"):
-            out[label] = list(await asyncio.gather(*(one(g, name) for g in grounded)))
-    return out
+    try:
+        with Console().status(f"{len(grounded)} replies ({row.label})"):
+            return list(await asyncio.gather(*(one(g) for g in grounded)))
+    finally:
+        await model.close()
+
+
+def fallbacks(grounded: list[Grounded], served: list[Served]) -> dict[str, Any]:
+    """How often each fallback fired, and support lines on turns that needed none."""
+    n = len(served)
+    supportive = {line for lines, _ in SAFE_LINES.values() for line in lines}
+    counts = Counter(s.action for s in served)
+    wrong_support = sum(
+        s.reply in supportive and not (g.support and g.refused is None)
+        for g, s in zip(grounded, served, strict=True)
+    )
+    return {
+        "actions": dict(counts),
+        "fallback": round(counts["replaced"] / max(1, n), 3),
+        "support_line_on_other_turn": wrong_support,
+    }
 
 
 async def ground_dev(reader: CharacterReader) -> tuple[list[Grounded], list[dict[str, Any]]]:
@@ -167,6 +227,38 @@ async def ground_dev(reader: CharacterReader) -> tuple[list[Grounded], list[dict
         return await ground(made, reader, store), raw
 
 
+REFERENCE = SHIPPED.with_name("dialogue-smollm2-135m")
+
+
+def table_rows(settings: Settings, folder: Path | None) -> list[Row]:
+    """The base model and the reply adapter on it (bf16, LoRA); where the local runtime serves
+    the models, also the adapter folded into int8 weights (what `make run` serves) and the 135M
+    model's old adapter for reference."""
+    model = settings.llm_model
+    adapter = adapter_at(folder or settings.data_dir / "adapters" / "dialogue", model)
+    adapter = adapter or adapter_at(SHIPPED, model)
+    local = settings.llm_base_url is None
+    weights = settings.vllm_weights if local else "bf16"
+    rows = [Row(f"{model} base ({weights})", model, None, weights)]
+    if adapter is None:
+        return rows
+    rows.append(Row(f"{model} + adapter ({weights})", model, adapter, weights))
+    reference = adapter_at(REFERENCE, SMOLLM2_135M.name)
+    if local and model == DEFAULT_MODEL and reference is not None:
+        label = f"{SMOLLM2_135M.name} + adapter (reference)"
+        rows.append(Row(label, SMOLLM2_135M.name, reference))
+    return rows
+
+
+def server_key(row: Row) -> tuple[str, str, str | None]:
+    """Rows one server answers: int8 weights hold their adapter, so each needs its own."""
+    return (
+        row.model,
+        row.weights,
+        row.adapter.path if row.adapter and row.weights == "int8" else None,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--adapter", type=Path, default=None, help="adapter folder to compare")
@@ -174,7 +266,8 @@ def main() -> None:
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     console = Console()
-    settings = Settings(llm_seed=0, llm_max_tokens=80)
+    # Generous timeout: a batch of long prompts takes a while on two cores.
+    settings = Settings(llm_seed=0, llm_max_tokens=80, llm_timeout_s=600)
     featurize = shared_featurizer()
     reader = CharacterReader(featurize, shipped_gate(), shipped_reader())
     check = ReflectionCheck(
@@ -202,15 +295,37 @@ def main() -> None:
         )
     console.print(table)
 
-    folder = args.adapter or settings.data_dir / "adapters" / "dialogue"
-    adapter = adapter_at(folder) or adapter_at(SHIPPED)
-    if not args.judges_only and adapter is not None:
-        with model_endpoint(settings, console) as base_url:
-            replies = asyncio.run(generate(settings, base_url, grounded, adapter))
-        results["adapter"] = adapter.name
-        results["rates"] = {k: rates(judge, grounded, v) for k, v in replies.items()}
+    if not args.judges_only:
+        rows = table_rows(settings, args.adapter)
+        served: dict[str, list[Served]] = {}
+        for key in dict.fromkeys(server_key(r) for r in rows):
+            model_name, weights, folded = key
+            endpoint = settings.model_copy(
+                update={
+                    "llm_model": model_name,
+                    "vllm_weights": weights,
+                    # int8 folds the row's adapter in; the reply adapter setting names it.
+                    "reply_adapter": folded or "none",
+                }
+            )
+            with model_endpoint(endpoint, console) as base_url:
+                for row in (r for r in rows if server_key(r) == key):
+                    served[row.label] = asyncio.run(
+                        generate(endpoint, base_url, grounded, row, check)
+                    )
+        results["rows"] = {
+            r.label: {"model": r.model, "adapter": r.adapter and r.adapter.name} for r in rows
+        }
+        results["rates"] = {
+            label: {
+                **rates(judge, grounded, [x.reply for x in out]),
+                **fallbacks(grounded, out),
+                "raw": rates(judge, grounded, [x.raw for x in out]),
+            }
+            for label, out in served.items()
+        }
         table = Table(title=f"dialogue on {len(grounded)} held-out lines, same prompts and seed")
-        keys = [k for k in results["rates"]["base"] if k not in ("replies", "memory_use_cases")]
+        keys = [*RATE_KEYS, "fallback"]
         table.add_column("model")
         for k in keys:
             table.add_column(k.replace("_", " "))
@@ -223,14 +338,19 @@ def main() -> None:
             {
                 "line": grounded[i].scenario.case.line,
                 "bearing": grounded[i].scenario.summaries(grounded[i].shown_bearing),
-                "base": replies["base"][i],
-                "adapter": replies["adapter"][i],
+                **{label: out[i].reply for label, out in served.items()},
             }
             for i in sample
         ]
         results["replies"] = [
-            {"id": g.scenario.case.id, "base": b, "adapter": a}
-            for g, b, a in zip(grounded, replies["base"], replies["adapter"], strict=True)
+            {
+                "id": g.scenario.case.id,
+                **{
+                    label: {"reply": out[i].reply, "raw": out[i].raw, "action": out[i].action}
+                    for label, out in served.items()
+                },
+            }
+            for i, g in enumerate(grounded)
         ]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

@@ -82,6 +82,12 @@ def leaks(reply: str, instructions: str, words: int = 6, cjk_chars: int = 12) ->
     return bool(source & _word_windows(reply, words))
 
 
+def unfit_so_far(partial: str, instructions: str) -> bool:
+    """Whether a reply still being generated has already spoken as an AI or repeated its
+    instructions: no ending can save it, so its generation can stop and the redraw begin."""
+    return bool(_OUT_OF_CHARACTER.search(partial)) or leaks(partial, instructions)
+
+
 def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text.lower())
 

@@ -15,17 +15,34 @@ log = structlog.get_logger(__name__)
 SHIPPED = Path(__file__).resolve().parents[1] / "persona" / "adapters" / "dialogue"
 
 
-def adapter_at(folder: Path) -> LoraAdapter | None:
+def adapter_at(folder: Path, base_model: str | None = None) -> LoraAdapter | None:
     """The adapter in a folder `make train` wrote (its card names it by a hash of its weights,
-    so a retrained adapter loads under a new name), or None if there is none."""
-    card = folder / "card.json"
-    if not (folder / "adapter_config.json").exists() or not card.exists():
+    so a retrained adapter loads under a new name), or None if there is none; with
+    `base_model`, only one trained on that served model."""
+    card_file = folder / "card.json"
+    if not (folder / "adapter_config.json").exists() or not card_file.exists():
         return None
-    name = json.loads(card.read_text())["name"]
-    return LoraAdapter(name=name, path=str(folder.resolve()))
+    card = json.loads(card_file.read_text())
+    if base_model is not None and trained_on(card) != base_model:
+        return None
+    return LoraAdapter(name=card["name"], path=str(folder.resolve()))
+
+
+def trained_on(card: dict[str, str]) -> str:
+    """The served model name an adapter was trained on (cards name the converted folder,
+    `<model>-<sha prefix>`)."""
+    return card.get("base_model_name") or Path(card["base_model"]).name.rsplit("-", 1)[0]
 
 
 def reply_adapter(settings: Settings) -> LoraAdapter | None:
+    """The adapter a turn selects by name for personas without their own; None where there is
+    none, or where it is already folded into the served weights (`NPC_VLLM_WEIGHTS=int8`)."""
+    if settings.folded_reply_adapter:
+        return None
+    return trained_reply_adapter(settings)
+
+
+def trained_reply_adapter(settings: Settings) -> LoraAdapter | None:
     choice = settings.reply_adapter
     if choice == "none":
         return None
@@ -34,9 +51,12 @@ def reply_adapter(settings: Settings) -> LoraAdapter | None:
         if found is None:
             raise ValueError(f"NPC_REPLY_ADAPTER={choice} holds no adapter made by `make train`")
         return found
-    # The shipped adapter was trained on the bundled model: another model cannot use it.
+    # An adapter fits only the model it was trained on; a remote server's model is unknown.
     if settings.llm_base_url is not None or settings.vllm_max_lora_rank == 0:
         return None
-    found = adapter_at(settings.data_dir / "adapters" / "dialogue") or adapter_at(SHIPPED)
+    model = settings.llm_model
+    found = adapter_at(settings.data_dir / "adapters" / "dialogue", model) or adapter_at(
+        SHIPPED, model
+    )
     log.info("reply_adapter", name=found.name if found else None)
     return found

@@ -142,6 +142,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                     ),
                     model,
                     settings.reflection_candidates,
+                    settings.reflection_budget_s,
                 )
                 if settings.reflection_check
                 else None,

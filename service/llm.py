@@ -21,6 +21,9 @@ from service.settings import Settings
 log = structlog.get_logger(__name__)
 
 OnToken = Callable[[str], Awaitable[None]]
+# Called on the text so far at each sentence end; True stops the generation there.
+StopWhen = Callable[[str], bool]
+_SENTENCE_END = frozenset(".!?。！？\n")
 Message = dict[str, str]
 
 # Failures that mean "the model is not there right now" rather than "the request is wrong".
@@ -34,6 +37,7 @@ class Completion:
     prompt_tokens: int
     first_token_ms: float
     total_ms: float
+    stopped: bool = False  # ended early by `stop_when`
 
 
 class ChatModel:
@@ -116,7 +120,7 @@ class ChatModel:
             "max_tokens": s.llm_max_tokens,
             "temperature": s.llm_temperature,
             "top_p": s.llm_top_p,
-            # A 135M model loops without it.
+            # Small models loop without it.
             "extra_body": {"repetition_penalty": s.llm_repetition_penalty},
         }
         if s.llm_seed is not None:
@@ -124,9 +128,14 @@ class ChatModel:
         return params
 
     async def reply(
-        self, messages: list[Message], on_token: OnToken | None = None, model: str | None = None
+        self,
+        messages: list[Message],
+        on_token: OnToken | None = None,
+        model: str | None = None,
+        stop_when: StopWhen | None = None,
     ) -> Completion:
-        """Stream a reply, passing each piece of text to `on_token` as it arrives."""
+        """Stream a reply, passing each piece of text to `on_token` as it arrives; `stop_when`
+        ends it early (closing the stream aborts the request on the server)."""
         started = time.perf_counter()
         with self._answering(model):
             async for attempt in AsyncRetrying(
@@ -144,7 +153,7 @@ class ChatModel:
                         stream_options={"include_usage": True},
                         **self.sampling(model),
                     )
-            return await self._consume(stream, started, on_token)
+            return await self._consume(stream, started, on_token, stop_when)
 
     async def replies(self, messages: list[Message], n: int, model: str | None = None) -> list[str]:
         """`n` replies to one prompt in one call (the server batches them), not streamed: for a
@@ -171,8 +180,11 @@ class ChatModel:
                 retry_after=self._settings.llm_retry_after_s,
             ) from exc
 
-    async def _consume(self, stream: Any, started: float, on_token: OnToken | None) -> Completion:
+    async def _consume(
+        self, stream: Any, started: float, on_token: OnToken | None, stop_when: StopWhen | None
+    ) -> Completion:
         parts: list[str] = []
+        stopped = False
         first_token_ms = 0.0
         prompt_tokens = completion_tokens = 0
         async for chunk in stream:
@@ -189,10 +201,16 @@ class ChatModel:
             parts.append(piece)
             if on_token is not None:
                 await on_token(piece)
+            if stop_when is not None and _SENTENCE_END & set(piece) and stop_when("".join(parts)):
+                stopped = True
+                break
+        if stopped:
+            await stream.close()
         return Completion(
             text="".join(parts).strip(),
             completion_tokens=completion_tokens,
             prompt_tokens=prompt_tokens,
             first_token_ms=first_token_ms,
             total_ms=(time.perf_counter() - started) * 1000,
+            stopped=stopped,
         )

@@ -39,7 +39,12 @@ class Settings(BaseSettings):
     # LLM: unset base URL means the local vLLM CPU server started as a child process.
     llm_base_url: str | None = None
     llm_api_key: SecretStr = SecretStr("EMPTY")
-    llm_model: str = "smollm2-135m-instruct"
+    llm_model: str = Field(
+        "qwen2.5-coder-1.5b-instruct",
+        description="The served model name. Without NPC_LLM_BASE_URL, the local model to serve: "
+        "qwen2.5-coder-1.5b-instruct (the default) or smollm2-135m-instruct (a fast stand-in "
+        "for plumbing tests; its replies make no sense).",
+    )
     llm_timeout_s: float = 60.0
     llm_max_tokens: int = 64
     llm_temperature: float = 0.7
@@ -53,7 +58,25 @@ class Settings(BaseSettings):
     vllm_port: int = 0
     vllm_enforce_eager: bool = True
     vllm_kvcache_gib: int = 2
-    vllm_max_model_len: int = 2048
+    vllm_max_model_len: int = 4096
+    vllm_cpu_cores: str = Field(
+        "0-1",
+        description="Cores vLLM CPU binds its threads to (VLLM_CPU_OMP_THREADS_BIND); 'auto' "
+        "leaves one core to the gateway and worker (see `make bench`).",
+    )
+    vllm_weights: Literal["bf16", "int8"] = Field(
+        "int8",
+        description="int8: W8A8 weights with the reply adapter folded in, made once into the "
+        "cache; about twice the decode speed, but no runtime LoRA (a persona's own adapter "
+        "cannot load). bf16: the converted weights, the reply adapter and personas' adapters "
+        "applied by vLLM's multi-LoRA.",
+    )
+    vllm_prefix_caching: bool = Field(
+        True, description="Reuse the KV cache of a prompt prefix seen before (the persona part)."
+    )
+    vllm_extra_args: list[str] = Field(
+        default_factory=list, description="More vLLM server arguments (JSON list)."
+    )
     vllm_max_lora_rank: int = Field(
         16, description="Largest persona LoRA rank the local server accepts; 0 turns LoRA off."
     )
@@ -112,7 +135,7 @@ class Settings(BaseSettings):
     refusal_judge: Literal["gate", "gate+model"] = Field(
         "gate",
         description="gate+model: lines the gate is unsure about are judged by the model too "
-        "(for a larger model than the bundled 135M one, which refuses too much).",
+        "(for a larger model than the local ones, which judge poorly).",
     )
     reflection_check: bool = Field(
         True, description="Check each reply before sending; regenerate once or replace it."
@@ -121,9 +144,8 @@ class Settings(BaseSettings):
         "auto",
         description="How a player in need of support is answered: 'model' (the reply model, "
         "held to the reflection check), 'safe_line' (a short supportive line in the player's "
-        "language, nothing generated), 'auto' (safe_line with the bundled 135M model, whose "
-        "replies to such players were supportive 14 times in 606, labeled by hand; model with "
-        "NPC_LLM_BASE_URL).",
+        "language, nothing generated), 'auto' (the model, except with the 135M stand-in, whose "
+        "replies to such players were supportive 14 times in 606, labeled by hand).",
     )
     reflection_candidates: int = Field(
         3,
@@ -131,6 +153,11 @@ class Settings(BaseSettings):
         le=8,
         description="Replies drawn in one call when the first fails the check; the first that "
         "passes is sent.",
+    )
+    reflection_budget_s: float = Field(
+        12.0,
+        description="Longest wait for the redrawn replies of a failing one (about one more "
+        "reply); past it the turn falls back without them.",
     )
     max_text_chars: int = 2000
     history_turns: int = 12
@@ -149,8 +176,14 @@ class Settings(BaseSettings):
     def scripted_support(self) -> bool:
         """Whether a player in need of support gets the safe line rather than a generation."""
         if self.support_replies == "auto":
-            return self.llm_base_url is None
+            return self.llm_model == "smollm2-135m-instruct"
         return self.support_replies == "safe_line"
+
+    @property
+    def folded_reply_adapter(self) -> bool:
+        """Whether the local server runs int8 weights with the reply adapter folded in (and so
+        takes no LoRA adapters)."""
+        return self.vllm_weights == "int8" and self.llm_base_url is None
 
     @property
     def resolved_database_url(self) -> str:

@@ -19,14 +19,14 @@ from persona.character import CharacterReader, LineReading, guidance_for
 from persona.language import language_of, player_language
 from persona.promises import PromiseBook, Settled
 from persona.prompt import Guidance, build_messages, system_prompt
-from persona.reflection import safe_line
+from persona.reflection import safe_line, unfit_so_far
 from persona.relationship import RelationshipStore
 from persona.repository import PersonaRepository
 from persona.schemas import LoraAdapter, Persona
-from service.errors import InvalidInput, TurnInProgress
+from service.errors import AdapterUnavailable, InvalidInput, TurnInProgress
 from service.llm import ChatModel, Message, OnToken
 from service.refusal_judge import RefusalJudge
-from service.review import Reviewer
+from service.review import Reviewer, Turn
 from service.schemas import (
     Emotion,
     Promise,
@@ -194,29 +194,40 @@ class TurnService:
     ) -> tuple[str, Reflection, int]:
         """The model's reply, through the reflection check: (reply, reflection, tokens)."""
         model = None
+        if persona.adapter is not None and self.settings.folded_reply_adapter:
+            raise AdapterUnavailable(
+                f"persona {persona.id!r} names adapter {persona.adapter.name!r}, but the local "
+                "model runs int8 weights, which take no LoRA: set NPC_VLLM_WEIGHTS=bf16"
+            )
         adapter = persona.adapter or (None if persona.base_model else self.reply_adapter)
         if adapter is not None:
             model = await self.model.use_adapter(adapter.name, adapter.path)
         # A player in need of support sees no text the reflection check has not passed.
         support = guidance is not None and guidance.comfort
         held = support and self.reviewer is not None
-        completion = await self.model.reply(messages, None if held else on_token, model)
+        instructions = system_prompt(persona, guidance)
+        completion = await self.model.reply(
+            messages,
+            None if held else on_token,
+            model,
+            # A reply that has spoken as an AI cannot pass: stop it and redraw at once.
+            (lambda partial: unfit_so_far(partial, instructions)) if self.reviewer else None,
+        )
         timings.first_token_ms = round(completion.first_token_ms, 2)
         timings.model_ms = round(completion.total_ms, 2)
 
         stage = time.perf_counter()
         reply, reflection = completion.text, Reflection()
         if self.reviewer is not None:
-            reply, reflection = await self.reviewer.review(
-                completion.text,
-                messages,
-                system_prompt(persona, guidance),
-                support,
-                [r.event.summary for r in recall.items if r.event.type in EVENT_TYPES],
-                model,
-                text,
-                heard,
+            turn = Turn(
+                instructions=instructions,
+                line=text,
+                heard=heard,
+                support=support,
+                declined=guidance is not None and guidance.refusal is not None,
+                facts=[r.event.summary for r in recall.items if r.event.type in EVENT_TYPES],
             )
+            reply, reflection = await self.reviewer.review(completion.text, messages, turn, model)
         if held and on_token is not None:
             await on_token(reply)
         timings.review_ms = _ms(stage)

@@ -103,16 +103,30 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{free_port()}/v1"
 
 
-@pytest.fixture(scope="session")
-def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VLLMServer]:
-    """One real vLLM CPU server for the whole session (installed and converted on first use)."""
+def _started(settings: Settings) -> Iterator[VLLMServer]:
     from service.runtime.local import prepare
 
-    settings = Settings(data_dir=tmp_path_factory.mktemp("vllm"))
     server = prepare(settings)
     server.start(settings.vllm_start_timeout_s)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VLLMServer]:
+    """One real vLLM CPU server for the whole session, as `make run` starts it: the default
+    model in int8 weights with the reply adapter folded in (made on first use)."""
+    yield from _started(Settings(data_dir=tmp_path_factory.mktemp("vllm")))
+
+
+@pytest.fixture(scope="module")
+def vllm_lora_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VLLMServer]:
+    """The default model in bf16 with runtime LoRA (`NPC_VLLM_WEIGHTS=bf16`), for the modules
+    that load adapters; started beside the session's server, so with a smaller KV cache."""
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("vllm-lora"), vllm_weights="bf16", vllm_kvcache_gib=1
+    )
+    yield from _started(settings)
 
 
 @pytest.fixture(scope="session")

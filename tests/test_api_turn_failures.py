@@ -183,7 +183,7 @@ def test_a_player_in_need_of_support_gets_the_safe_line_without_a_model(
     sqlite_target: SqlTarget,
     closed_port_url: str,
 ) -> None:
-    """NPC_SUPPORT_REPLIES=safe_line (what `auto` picks with the bundled 135M model): the model,
+    """NPC_SUPPORT_REPLIES=safe_line (what `auto` picks with the 135M stand-in): the model,
     down here, is never asked; the player gets a supportive line in their language."""
     from persona.reflection import SAFE_LINES
 

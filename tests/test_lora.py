@@ -32,7 +32,7 @@ def make_adapter(model_dir: Path, out: Path) -> Path:
     from transformers import AutoModelForCausalLM
 
     torch.manual_seed(0)
-    base = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+    base = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16)
     config = LoraConfig(
         r=8, lora_alpha=64, target_modules=["q_proj", "v_proj"], init_lora_weights=False
     )
@@ -62,16 +62,16 @@ def say(api: Api, pid: str, player: str, text: str) -> str:
 
 def test_a_personas_adapter_is_loaded_at_run_time_and_changes_its_reply(
     make_api: ApiFactory,
-    vllm_server: VLLMServer,
+    vllm_lora_server: VLLMServer,
     redis_target: RedisTarget,
     sql_target: SqlTarget,
     tmp_path: Path,
 ) -> None:
-    adapter = make_adapter(vllm_server.model_dir, tmp_path / "voice")
+    adapter = make_adapter(vllm_lora_server.model_dir, tmp_path / "voice")
     api: Api = make_api(
         redis_target=redis_target,
         sql_target=sql_target,
-        llm_base_url=vllm_server.base_url,
+        llm_base_url=vllm_lora_server.base_url,
         llm_seed=7,
     )
     create(
@@ -93,13 +93,13 @@ def test_a_personas_adapter_is_loaded_at_run_time_and_changes_its_reply(
 
 def test_an_adapter_that_cannot_load_is_a_clear_409(
     make_api: ApiFactory,
-    vllm_server: VLLMServer,
+    vllm_lora_server: VLLMServer,
     redis_target: RedisTarget,
     sql_target: SqlTarget,
     tmp_path: Path,
 ) -> None:
     api: Api = make_api(
-        redis_target=redis_target, sql_target=sql_target, llm_base_url=vllm_server.base_url
+        redis_target=redis_target, sql_target=sql_target, llm_base_url=vllm_lora_server.base_url
     )
     api.client.post(
         "/v1/personas",
@@ -151,6 +151,7 @@ def smoke_adapter(model_dir: Path, tmp_path: Path) -> Path:
         lr=0.05,  # large, so three steps visibly move the model
         max_tokens=256,
         seed=0,
+        dtype="bf16",
     )
     card = train(args, Console())
     assert card["steps"] == 3 and card["examples"] == 4
@@ -159,20 +160,20 @@ def smoke_adapter(model_dir: Path, tmp_path: Path) -> Path:
 
 def test_a_smoke_trained_adapter_is_served_to_personas_without_their_own(
     make_api: ApiFactory,
-    vllm_server: VLLMServer,
+    vllm_lora_server: VLLMServer,
     redis_target: RedisTarget,
     sql_target: SqlTarget,
     tmp_path: Path,
 ) -> None:
-    adapter = smoke_adapter(vllm_server.model_dir, tmp_path)
+    adapter = smoke_adapter(vllm_lora_server.model_dir, tmp_path)
     card = json.loads((adapter / "card.json").read_text())
     assert (adapter / "adapter_model.safetensors").stat().st_size > 100_000
-    assert card["base_model"] == str(vllm_server.model_dir) and card["seed"] == 0
+    assert card["base_model"] == str(vllm_lora_server.model_dir) and card["seed"] == 0
 
     api: Api = make_api(
         redis_target=redis_target,
         sql_target=sql_target,
-        llm_base_url=vllm_server.base_url,
+        llm_base_url=vllm_lora_server.base_url,
         llm_seed=7,
         reply_adapter=str(adapter),
     )

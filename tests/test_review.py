@@ -1,6 +1,6 @@
-"""The reflection step against the real vLLM server: a reply the check fails never reaches the
-player; what does is a regenerated reply that passes, or the safe line in the player's
-language. Slow: marked e2e."""
+"""The reflection step: a reply the check fails never reaches the player as it is; what does is
+a redrawn reply that passes (against the real vLLM server: marked e2e), else the best reply
+with its unfit sentences cut, else a fixed line that fits the turn."""
 
 from __future__ import annotations
 
@@ -12,11 +12,9 @@ from memory.features import shared_featurizer
 from persona.language import language_of
 from persona.reflection import SAFE_LINES, ReflectionCheck
 from persona.reflection_heads import ReflectionHeads
-from service.llm import ChatModel
-from service.review import Reviewer
+from service.llm import ChatModel, Completion
+from service.review import Reviewer, Turn
 from service.settings import Settings
-
-pytestmark = pytest.mark.e2e
 
 SYSTEM = (
     "You are Bram Alderwood, innkeeper of the Crooked Lantern in the village of Thornwick. "
@@ -36,9 +34,8 @@ def review(
         model = ChatModel(Settings(llm_seed=3), base_url)
         try:
             messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": line}]
-            text, reflection = await Reviewer(check, model, 3).review(
-                reply, messages, SYSTEM, support, [], None, line
-            )
+            turn = Turn(instructions=SYSTEM, line=line, support=support)
+            text, reflection = await Reviewer(check, model, 3).review(reply, messages, turn, None)
             return text, reflection.action
         finally:
             await model.close()
@@ -46,6 +43,7 @@ def review(
     return asyncio.run(run())
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("reply", "line", "support", "failed"),
     [
@@ -75,7 +73,7 @@ def test_a_failing_reply_is_replaced_by_one_that_passes(
 
     text, action = review(check, vllm_base_url, reply, line, support)
 
-    assert action in ("regenerated", "replaced")
+    assert action in ("regenerated", "repaired", "replaced")
     assert text != reply
     assert check.check(text, SYSTEM, support, line=line).passed
     if action == "replaced":
@@ -83,9 +81,96 @@ def test_a_failing_reply_is_replaced_by_one_that_passes(
         assert text in supportive if support else text == neutral
 
 
+@pytest.mark.e2e
 def test_a_reply_that_passes_is_sent_as_it_is(check: ReflectionCheck, vllm_base_url: str) -> None:
     reply = "Aye, a room upstairs, two coppers. The sheets are fresh."
     assert review(check, vllm_base_url, reply, "Do you have a room for the night?", False) == (
         reply,
         "none",
     )
+
+
+def without_redraws(
+    check: ReflectionCheck, reply: str, turn: Turn, model_url: str
+) -> tuple[str, str | None]:
+    """Review with no time left for a redraw (budget 0): what the fallback policy sends."""
+
+    async def run() -> tuple[str, str | None]:
+        model = ChatModel(Settings(), model_url)
+        try:
+            messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "hi"}]
+            text, reflection = await Reviewer(check, model, 3, budget_s=0).review(
+                reply, messages, turn, None
+            )
+            return text, reflection.action
+        finally:
+            await model.close()
+
+    return asyncio.run(run())
+
+
+def test_a_reply_that_speaks_as_an_ai_loses_those_sentences_not_the_turn(
+    check: ReflectionCheck, closed_port_url: str
+) -> None:
+    reply = (
+        "As an AI language model, I cannot taste stew. The stew is hot tonight, mutton and leek."
+    )
+    turn = Turn(instructions=SYSTEM, line="Is the stew hot?")
+    text, action = without_redraws(check, reply, turn, closed_port_url)
+    assert action == "repaired"
+    assert text == "The stew is hot tonight, mutton and leek."
+
+
+def test_no_fixed_support_line_on_a_turn_that_needs_none(
+    check: ReflectionCheck, closed_port_url: str
+) -> None:
+    supportive = {line for lines, _ in SAFE_LINES.values() for line in lines}
+    turn = Turn(instructions=SYSTEM, line="Thinking of grabbing the satay skewers tonight.")
+    text, action = without_redraws(check, "As an AI, I do not eat.", turn, closed_port_url)
+    assert action == "replaced" and text not in supportive
+    assert text == SAFE_LINES["en"][1]
+
+
+def test_a_player_in_need_of_support_never_gets_an_unsupportive_reply(
+    check: ReflectionCheck, closed_port_url: str
+) -> None:
+    line = "My mother died last week and I can't stop crying."
+    turn = Turn(instructions=SYSTEM, line=line, support=True)
+    reply = "Cheer up, it's not a big deal. Everyone dies."
+    text, action = without_redraws(check, reply, turn, closed_port_url)
+    assert action == "replaced" and text in SAFE_LINES["en"][0]
+
+
+def test_a_reply_with_only_soft_faults_is_sent_flagged_rather_than_a_fixed_line(
+    check: ReflectionCheck, closed_port_url: str
+) -> None:
+    reply = "¿Te estás en un hilo? Si bien tienes sorpresa por el tejero?"
+    line = "Do you have a room for the night, innkeeper?"
+    assert check.check(reply, SYSTEM, False, line=line).failed == ["wrong_language"]
+    text, action = without_redraws(
+        check, reply, Turn(instructions=SYSTEM, line=line), closed_port_url
+    )
+    assert (text, action) == (reply, "flagged")
+
+
+@pytest.mark.e2e
+def test_a_reply_ends_at_the_first_sentence_stop_when_rejects(vllm_base_url: str) -> None:
+    messages = [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": "Tell me about the village and the inn, please."},
+    ]
+
+    async def run() -> tuple[Completion, Completion]:
+        model = ChatModel(Settings(llm_seed=5, llm_max_tokens=64), vllm_base_url)
+        try:
+            full = await model.reply(messages)
+            cut = await model.reply(messages, stop_when=lambda text: True)
+            return full, cut
+        finally:
+            await model.close()
+
+    full, cut = asyncio.run(run())
+    assert cut.stopped and not full.stopped
+    # Same seed, same tokens: the stopped reply is the full one cut at its first sentence end.
+    assert cut.text and full.text.startswith(cut.text)
+    assert any(mark in cut.text for mark in ".!?。！？") or "\n" in cut.text

