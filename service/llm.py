@@ -24,6 +24,7 @@ OnToken = Callable[[str], Awaitable[None]]
 # Called on the text so far at each sentence end; True stops the generation there.
 StopWhen = Callable[[str], bool]
 _SENTENCE_END = frozenset(".!?。！？\n")
+REDRAW_TEMPERATURE = 0.7
 Message = dict[str, str]
 
 # Failures that mean "the model is not there right now" rather than "the request is wrong".
@@ -158,9 +159,12 @@ class ChatModel:
     async def replies(self, messages: list[Message], n: int, model: str | None = None) -> list[str]:
         """`n` replies to one prompt in one call (the server batches them), not streamed: for a
         regeneration the player waits on anyway."""
+        params = self.sampling(model)
+        # Greedy draws would all be one reply (and vLLM refuses n > 1 at temperature 0).
+        params["temperature"] = max(params["temperature"], REDRAW_TEMPERATURE)
         with self._answering(model):
             create: Any = self._client.chat.completions.create
-            response = await create(messages=messages, n=n, **self.sampling(model))
+            response = await create(messages=messages, n=n, **params)
         return [(c.message.content or "").strip() for c in response.choices]
 
     @contextmanager

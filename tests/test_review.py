@@ -174,3 +174,26 @@ def test_a_reply_ends_at_the_first_sentence_stop_when_rejects(vllm_base_url: str
     # Same seed, same tokens: the stopped reply is the full one cut at its first sentence end.
     assert cut.text and full.text.startswith(cut.text)
     assert any(mark in cut.text for mark in ".!?。！？") or "\n" in cut.text
+
+
+@pytest.mark.e2e
+def test_a_greedy_service_still_draws_distinct_replies_again(
+    check: ReflectionCheck, vllm_base_url: str
+) -> None:
+    """NPC_LLM_TEMPERATURE=0: vLLM refuses several greedy draws in one call (a 400 that
+    became a 500), and they would all be one reply; redraws sample instead."""
+
+    async def run() -> list[str]:
+        model = ChatModel(Settings(llm_temperature=0.0, llm_seed=3), vllm_base_url)
+        try:
+            messages = [
+                {"role": "system", "content": SYSTEM},
+                {"role": "user", "content": "Do you have a room for the night?"},
+            ]
+            return await model.replies(messages, 3)
+        finally:
+            await model.close()
+
+    drawn = asyncio.run(run())
+    assert len(drawn) == 3 and all(drawn)
+    assert len(set(drawn)) > 1
