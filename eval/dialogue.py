@@ -41,7 +41,7 @@ from persona.character import CharacterReader
 from persona.emotion import shipped_reader
 from persona.gate import shipped_gate
 from persona.language import language_of
-from persona.reflection import SAFE_LINES, ReflectionCheck
+from persona.reflection import SUPPORT_LINES, ReflectionCheck
 from persona.reflection_heads import ReflectionHeads
 from persona.schemas import LoraAdapter
 from service.adapters import SHIPPED, adapter_at
@@ -188,7 +188,6 @@ async def generate(
             instructions=g.instructions,
             line=case.line,
             support=g.support and g.refused is None,
-            declined=g.refused is not None,
             facts=g.scenario.summaries(g.recalled),
         )
         async with gate:
@@ -206,10 +205,9 @@ async def generate(
 def fallbacks(grounded: list[Grounded], served: list[Served]) -> dict[str, Any]:
     """How often each fallback fired, and support lines on turns that needed none."""
     n = len(served)
-    supportive = {line for lines, _ in SAFE_LINES.values() for line in lines}
     counts = Counter(s.action for s in served)
     wrong_support = sum(
-        s.reply in supportive and not (g.support and g.refused is None)
+        s.reply in SUPPORT_LINES and not (g.support and g.refused is None)
         for g, s in zip(grounded, served, strict=True)
     )
     return {

@@ -271,6 +271,10 @@ SAFE_LINES: dict[str, tuple[tuple[str, str, str], str]] = {
 }
 
 
+# Every supportive safe line, in any language: a fallback that must fire on support turns only.
+SUPPORT_LINES = frozenset(line for lines, _ in SAFE_LINES.values() for line in lines)
+
+
 def safe_line(support: bool, language: str = "en", seed: str = "") -> str:
     supportive, neutral = SAFE_LINES.get(language, SAFE_LINES["en"])
     return supportive[zlib.crc32(seed.encode()) % len(supportive)] if support else neutral

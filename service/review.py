@@ -47,7 +47,6 @@ class Turn:
     line: str  # the player's line
     heard: str | None = None  # the player's language where known from more lines
     support: bool = False  # the player needs support
-    declined: bool = False  # the line was declined in character
     facts: Sequence[str] = ()  # what the player told us, as recalled
 
     @property

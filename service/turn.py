@@ -224,7 +224,6 @@ class TurnService:
                 line=text,
                 heard=heard,
                 support=support,
-                declined=guidance is not None and guidance.refusal is not None,
                 facts=[r.event.summary for r in recall.items if r.event.type in EVENT_TYPES],
             )
             reply, reflection = await self.reviewer.review(completion.text, messages, turn, model)

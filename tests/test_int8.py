@@ -27,7 +27,7 @@ def test_the_default_server_runs_int8_weights_with_the_reply_adapter_folded_in(
     assert adapter is not None
     assert reply_adapter(settings) is None  # in the weights: no turn selects it by name
     base = QWEN_CODER_1_5B.folder(settings.cache_dir)
-    assert vllm_server.model_dir == int8_dir(settings.cache_dir, base, Path(adapter.path))
+    assert vllm_server.model_dir == int8_dir(settings.cache_dir, base, adapter)
     config = json.loads((vllm_server.model_dir / "config.json").read_text())
     assert config["quantization_config"]["quant_method"] == "compressed-tensors"
     assert "lm_head" in config["quantization_config"]["ignore"]

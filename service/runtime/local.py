@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from rich.console import Console
 
@@ -23,8 +22,7 @@ def prepare(settings: Settings, console: Console | None = None) -> VLLMServer:
     lora_rank = settings.vllm_max_lora_rank
     if settings.vllm_weights == "int8":
         adapter = trained_reply_adapter(settings)
-        folded = Path(adapter.path) if adapter is not None else None
-        model = ensure_int8(settings.cache_dir, python, model, folded, console)
+        model = ensure_int8(settings.cache_dir, python, model, adapter, console)
         lora_rank = 0  # vLLM CPU cannot put LoRA on int8 layers
     return VLLMServer(
         python=python,

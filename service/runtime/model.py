@@ -39,7 +39,6 @@ class LocalModel:
     # Pinned so a changed upload is noticed instead of silently served.
     sha256: str
     size: int
-    licence: str
     convert_note: str
 
     def folder(self, cache_dir: Path) -> Path:
@@ -53,7 +52,6 @@ QWEN_CODER_1_5B = LocalModel(
     gguf_name="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
     sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
     size=1_117_320_768,
-    licence="Apache-2.0 (Qwen/Qwen2.5-Coder-1.5B-Instruct); see LICENSES/Qwen2.5-Coder.txt",
     convert_note="~75 s",
 )
 SMOLLM2_135M = LocalModel(
@@ -63,7 +61,6 @@ SMOLLM2_135M = LocalModel(
     gguf_name="SmolLM2-135M-Instruct.Q4_1.gguf",
     sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
     size=98_000_000,
-    licence="Apache-2.0 (HuggingFaceTB/SmolLM2-135M-Instruct)",
     convert_note="~20 s",
 )
 LOCAL_MODELS = {m.name: m for m in (QWEN_CODER_1_5B, SMOLLM2_135M)}
