@@ -122,9 +122,16 @@ def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VLLMServer
 @pytest.fixture(scope="module")
 def vllm_lora_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VLLMServer]:
     """The default model in bf16 with runtime LoRA (`NPC_VLLM_WEIGHTS=bf16`), for the modules
-    that load adapters; started beside the session's server, so with a smaller KV cache."""
+    that load adapters; started beside the session's server, so with a smaller KV cache.
+
+    Prefix caching is off: a prompt whose prefix is cached is prefilled in other chunks, and
+    in bf16 that moves the logits enough to change a seeded sample, so two identical turns
+    could differ (CI saw it once); these tests compare replies word for word."""
     settings = Settings(
-        data_dir=tmp_path_factory.mktemp("vllm-lora"), vllm_weights="bf16", vllm_kvcache_gib=1
+        data_dir=tmp_path_factory.mktemp("vllm-lora"),
+        vllm_weights="bf16",
+        vllm_kvcache_gib=1,
+        vllm_prefix_caching=False,
     )
     yield from _started(settings)
 
