@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 from rich.console import Console
@@ -35,6 +35,7 @@ from memory.embedding import shared_minilm
 from persona.prompt import build_messages
 from persona.schemas import Persona
 from service.bootstrap import INNKEEPER
+from service.runtime.cpu import BF16_FAST, INT8_FAST, Weights, cpu_flags, fastest_weights
 from service.runtime.environment import RuntimeSetupError
 from service.runtime.local import prepare
 from service.settings import Settings
@@ -68,7 +69,7 @@ class Config:
     cores: str = "0-1"
     eager: bool = True
     prefix_caching: bool = True
-    weights: Literal["bf16", "int8"] = "bf16"
+    weights: Weights = "bf16"
     extra_args: tuple[str, ...] = ()
     extra_env: dict[str, str] = field(default_factory=dict)
 
@@ -79,6 +80,7 @@ CONFIGS = [
     Config("two-cores-no-prefix-cache", prefix_caching=False),
     Config("two-cores-compiled", eager=False),
     Config("two-cores-int8", weights="int8"),
+    Config("two-cores-fp32", weights="fp32"),
     Config(
         "two-cores-ngram-speculative",
         extra_args=(
@@ -219,6 +221,12 @@ def main() -> None:
     results: dict[str, Any] = {
         "measured_at": datetime.now(UTC).isoformat(),
         "model": Settings().llm_model,
+        # The winner depends on the CPU: which fast int8 / bf16 instructions it has.
+        "cpu": {
+            "int8_fast": sorted(cpu_flags() & INT8_FAST),
+            "bf16_fast": sorted(cpu_flags() & BF16_FAST),
+            "auto_weights": fastest_weights(cpu_flags()),
+        },
         "tokens_per_reply": TOKENS,
         "configs": {},
     }

@@ -129,7 +129,7 @@ async def measure(settings: Settings, turns: int, warmup: int, console: Console)
         "warmup_turns": warmup,
         "max_tokens": settings.llm_max_tokens,
         "model": settings.llm_model,
-        "weights": settings.vllm_weights,
+        "weights": settings.served_weights,
         "reply_adapter": adapter.name if adapter else None,
         "turn_ms": {
             "p50": percentile([r["turn_ms"] for r in rows], 0.5),
@@ -171,7 +171,7 @@ def main() -> None:
             server = prepare(base, console)
             console.print("starting vLLM ...")
             llm_base_url = server.start(base.vllm_start_timeout_s)
-        adapter = trained_reply_adapter(base) if base.vllm_weights == "bf16" else None
+        adapter = trained_reply_adapter(base) if base.served_weights != "int8" else None
         settings = base.model_copy(
             update={
                 "reply_adapter": adapter.path if adapter else "none",

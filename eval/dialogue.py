@@ -29,7 +29,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import structlog
 from rich.console import Console
@@ -47,6 +47,7 @@ from persona.schemas import LoraAdapter
 from service.adapters import SHIPPED, adapter_at
 from service.llm import ChatModel
 from service.review import Reviewer, Turn
+from service.runtime.cpu import Weights
 from service.runtime.local import model_endpoint
 from service.runtime.model import DEFAULT_MODEL, SMOLLM2_135M
 from service.settings import Settings
@@ -161,7 +162,7 @@ class Row:
     label: str
     model: str
     adapter: LoraAdapter | None  # applied by vLLM's LoRA, or folded into int8 weights
-    weights: Literal["bf16", "int8"] = "bf16"
+    weights: Weights = "bf16"
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ async def generate(
     """Each line's reply as a turn serves it: the model's reply, then the reflection step
     (redraws, then the fallbacks) of the service."""
     model = ChatModel(settings, base_url)
-    lora = row.adapter if row.weights == "bf16" else None  # int8: already in the weights
+    lora = row.adapter if row.weights != "int8" else None  # int8: already in the weights
     name = await model.use_adapter(lora.name, lora.path) if lora else None
     reviewer = Reviewer(check, model, settings.reflection_candidates, settings.reflection_budget_s)
     gate = asyncio.Semaphore(4)  # the server batches concurrent requests; the seed is per request
@@ -236,7 +237,7 @@ def table_rows(settings: Settings, folder: Path | None) -> list[Row]:
     adapter = adapter_at(folder or settings.data_dir / "adapters" / "dialogue", model)
     adapter = adapter or adapter_at(SHIPPED, model)
     local = settings.llm_base_url is None
-    weights = settings.vllm_weights if local else "bf16"
+    weights: Weights = settings.served_weights if local else "bf16"
     rows = [Row(f"{model} base ({weights})", model, None, weights)]
     if adapter is None:
         return rows

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from memory.decay import DEFAULT_HALF_LIVES
+from service.runtime.cpu import Weights, cpu_flags, fastest_weights
 
 
 def _default_cache_dir() -> Path:
@@ -64,12 +65,13 @@ class Settings(BaseSettings):
         description="Cores vLLM CPU binds its threads to (VLLM_CPU_OMP_THREADS_BIND); 'auto' "
         "leaves one core to the gateway and worker (see `make bench`).",
     )
-    vllm_weights: Literal["bf16", "int8"] = Field(
-        "int8",
-        description="int8: W8A8 weights with the reply adapter folded in, made once into the "
-        "cache; about twice the decode speed, but no runtime LoRA (a persona's own adapter "
-        "cannot load). bf16: the converted weights, the reply adapter and personas' adapters "
-        "applied by vLLM's multi-LoRA.",
+    vllm_weights: Literal["auto", "int8", "bf16", "fp32"] = Field(
+        "auto",
+        description="auto: the fastest on this CPU (int8 where it has AMX or AVX-512 VNNI, else "
+        "fp32; see `make bench`). int8: W8A8 weights with the reply adapter folded in, made "
+        "once into the cache; no runtime LoRA (a persona's own adapter cannot load). bf16, "
+        "fp32: the converted weights, the reply adapter and personas' adapters applied by "
+        "vLLM's multi-LoRA.",
     )
     vllm_prefix_caching: bool = Field(
         True, description="Reuse the KV cache of a prompt prefix seen before (the persona part)."
@@ -183,7 +185,14 @@ class Settings(BaseSettings):
     def folded_reply_adapter(self) -> bool:
         """Whether the local server runs int8 weights with the reply adapter folded in (and so
         takes no LoRA adapters)."""
-        return self.vllm_weights == "int8" and self.llm_base_url is None
+        return self.served_weights == "int8" and self.llm_base_url is None
+
+    @property
+    def served_weights(self) -> Weights:
+        """`vllm_weights`, with `auto` resolved for this machine's CPU."""
+        if self.vllm_weights == "auto":
+            return fastest_weights(cpu_flags())
+        return self.vllm_weights
 
     @property
     def resolved_database_url(self) -> str:

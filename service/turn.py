@@ -197,7 +197,7 @@ class TurnService:
         if persona.adapter is not None and self.settings.folded_reply_adapter:
             raise AdapterUnavailable(
                 f"persona {persona.id!r} names adapter {persona.adapter.name!r}, but the local "
-                "model runs int8 weights, which take no LoRA: set NPC_VLLM_WEIGHTS=bf16"
+                "model runs int8 weights, which take no LoRA: set NPC_VLLM_WEIGHTS=bf16 or fp32"
             )
         adapter = persona.adapter or (None if persona.base_model else self.reply_adapter)
         if adapter is not None:

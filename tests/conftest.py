@@ -21,6 +21,7 @@ from sqlalchemy import text
 from service.app import create_app
 from service.db import make_engine, make_sessionmaker
 from service.redis_embedded import EmbeddedRedis
+from service.runtime.cpu import cpu_flags, fastest_lora_weights
 from service.runtime.server import VLLMServer, free_port
 from service.settings import Settings
 from service.tenancy import ensure_tenant, new_api_key, register_key
@@ -103,7 +104,7 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{free_port()}/v1"
 
 
-def _started(settings: Settings) -> Iterator[VLLMServer]:
+def started(settings: Settings) -> Iterator[VLLMServer]:
     from service.runtime.local import prepare
 
     server = prepare(settings)
@@ -116,24 +117,25 @@ def _started(settings: Settings) -> Iterator[VLLMServer]:
 def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VLLMServer]:
     """One real vLLM CPU server for the whole session, as `make run` starts it: the default
     model in int8 weights with the reply adapter folded in (made on first use)."""
-    yield from _started(Settings(data_dir=tmp_path_factory.mktemp("vllm")))
+    yield from started(Settings(data_dir=tmp_path_factory.mktemp("vllm")))
 
 
 @pytest.fixture(scope="module")
 def vllm_lora_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VLLMServer]:
-    """The default model in bf16 with runtime LoRA (`NPC_VLLM_WEIGHTS=bf16`), for the modules
-    that load adapters; started beside the session's server, so with a smaller KV cache.
+    """The default model with runtime LoRA, in the fastest weights that take it on this CPU
+    (`NPC_VLLM_WEIGHTS=bf16` with AMX, else fp32), for the modules that load adapters; started
+    beside the session's server, so with a smaller KV cache.
 
     Prefix caching is off: a prompt whose prefix is cached is prefilled in other chunks, and
     in bf16 that moves the logits enough to change a seeded sample, so two identical turns
     could differ (CI saw it once); these tests compare replies word for word."""
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("vllm-lora"),
-        vllm_weights="bf16",
+        vllm_weights=fastest_lora_weights(cpu_flags()),
         vllm_kvcache_gib=1,
         vllm_prefix_caching=False,
     )
-    yield from _started(settings)
+    yield from started(settings)
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,8 @@ def test_the_shipped_adapter_is_trained_on_the_default_model() -> None:
     assert trained_reply_adapter(Settings(data_dir=Path("/nonexistent"))) == shipped
     # Served by name only where vLLM applies LoRA; int8 weights hold it folded in.
     assert reply_adapter(Settings(data_dir=Path("/nonexistent"), vllm_weights="bf16")) == shipped
-    assert reply_adapter(Settings(data_dir=Path("/nonexistent"))) is None
+    assert reply_adapter(Settings(data_dir=Path("/nonexistent"), vllm_weights="fp32")) == shipped
+    assert reply_adapter(Settings(data_dir=Path("/nonexistent"), vllm_weights="int8")) is None
 
 
 def test_an_adapter_trained_on_another_model_is_never_served(tmp_path: Path) -> None:

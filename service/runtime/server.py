@@ -40,6 +40,9 @@ class VLLMServer:
     # vLLM CPU pins its OpenMP threads to these cores ("0-1": both here); "auto" leaves one free.
     cpu_cores: str = "auto"
     prefix_caching: bool = True
+    # What the layers compute in: bf16 (int8 weights also run their activations in it) or
+    # float32, which vLLM casts the bf16 weights to at load (fastest on AVX2-only CPUs).
+    dtype: str = "bfloat16"
     extra_args: list[str] = field(default_factory=list)
     extra_env: dict[str, str] = field(default_factory=dict)
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
@@ -78,7 +81,7 @@ class VLLMServer:
             "--port",
             str(self.port),
             "--dtype",
-            "bfloat16",
+            self.dtype,
             "--max-model-len",
             str(self.max_model_len),
             *(["--enforce-eager"] if self.enforce_eager else []),
