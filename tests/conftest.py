@@ -116,19 +116,24 @@ def started(settings: Settings) -> Iterator[VLLMServer]:
 @pytest.fixture(scope="session")
 def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VLLMServer]:
     """One real vLLM CPU server for the whole session, as `make run` starts it: the default
-    model in int8 weights with the reply adapter folded in (made on first use)."""
+    model in the weights this CPU runs fastest (`NPC_VLLM_WEIGHTS=auto`): int8 with the reply
+    adapter folded in (made on first use), or fp32 with runtime LoRA."""
     yield from started(Settings(data_dir=tmp_path_factory.mktemp("vllm")))
 
 
 @pytest.fixture(scope="module")
-def vllm_lora_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VLLMServer]:
-    """The default model with runtime LoRA, in the fastest weights that take it on this CPU
-    (`NPC_VLLM_WEIGHTS=bf16` with AMX, else fp32), for the modules that load adapters; started
-    beside the session's server, so with a smaller KV cache.
-
-    Prefix caching is off: a prompt whose prefix is cached is prefilled in other chunks, and
-    in bf16 that moves the logits enough to change a seeded sample, so two identical turns
-    could differ (CI saw it once); these tests compare replies word for word."""
+def vllm_lora_server(
+    vllm_server: VLLMServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[VLLMServer]:
+    """A server with runtime LoRA, for the modules that load adapters. Where the session's
+    server takes LoRA (fp32 on an AVX2-only CPU) it is that one: a second fp32 server beside
+    it does not fit in 24 GB (CI saw the OOM killer take the session's). Else (int8) a bf16
+    server is started beside it, with a smaller KV cache and without prefix caching, so two
+    identical turns prefill alike (a cached prefix is prefilled in other chunks, and in bf16
+    that can change a seeded sample; CI saw it once)."""
+    if vllm_server.max_lora_rank > 0:
+        yield vllm_server
+        return
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("vllm-lora"),
         vllm_weights=fastest_lora_weights(cpu_flags()),

@@ -26,6 +26,8 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from service.runtime.cpu import BF16_FAST, cpu_flags
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "var" / "dialogue"
 OUT = ROOT / "var" / "adapters" / "dialogue"
@@ -110,6 +112,14 @@ def read(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def base_dtype(choice: str, device: str) -> str:
+    """bf16 where the hardware computes in it; on an AVX2-only CPU bf16 is emulated and
+    several times slower than fp32."""
+    if choice != "auto":
+        return choice
+    return "bf16" if device == "cuda" or cpu_flags() & BF16_FAST else "fp32"
+
+
 def default_model_dir() -> Path:
     from service.runtime.local import prepare
     from service.settings import Settings
@@ -136,7 +146,8 @@ def train(args: argparse.Namespace, console: Console) -> dict[str, Any]:
     if not train_set:
         raise SystemExit(f"no training examples in {args.data}: run `make data` first")
 
-    dtype = {"bf16": torch.bfloat16, "fp32": torch.float32}[args.dtype]
+    dtype_name = base_dtype(args.dtype, device)
+    dtype = {"bf16": torch.bfloat16, "fp32": torch.float32}[dtype_name]
     base = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype).to(device)  # type: ignore[arg-type]
     layers = base.config.num_hidden_layers
     first = min(layers // 2 if args.layers_from is None else args.layers_from, layers - 1)
@@ -207,7 +218,7 @@ def train(args: argparse.Namespace, console: Console) -> dict[str, Any]:
         "lr": args.lr,
         "seed": args.seed,
         "device": device,
-        "dtype": args.dtype,
+        "dtype": dtype_name,
         "heldout_loss_before": round(before, 4),
         "heldout_loss_after": round(after, 4),
         "tokens_per_s": round(tokens / max(1e-9, trained_s), 1),
@@ -249,9 +260,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--dtype",
-        choices=("bf16", "fp32"),
-        default="bf16",
-        help="base weights; bf16 runs on the AMX units of these CPUs (and any GPU)",
+        choices=("auto", "bf16", "fp32"),
+        default="auto",
+        help="base weights; auto: bf16 on a GPU or a CPU with AMX / AVX-512 BF16, else fp32",
     )
     args = parser.parse_args()
     console = Console()
