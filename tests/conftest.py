@@ -104,6 +104,21 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{free_port()}/v1"
 
 
+def finished_runtime(cache_dir: Path, vllm_version: str) -> tuple[Path, Path]:
+    """A cache in which the vLLM environment and the default model are marked as made:
+    (environment folder, model folder); the files themselves are not there."""
+    from service.runtime.environment import vllm_env_dir
+    from service.runtime.model import QWEN_CODER_1_5B
+
+    env = vllm_env_dir(cache_dir, vllm_version)
+    (env / "bin").mkdir(parents=True)
+    (env / ".complete").write_text(vllm_version)
+    model = QWEN_CODER_1_5B.folder(cache_dir)
+    model.mkdir(parents=True)
+    (model / ".complete").write_text(QWEN_CODER_1_5B.sha256)
+    return env, model
+
+
 def started(settings: Settings) -> Iterator[VLLMServer]:
     from service.runtime.local import prepare
 

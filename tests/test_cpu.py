@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from service.runtime.cpu import cpu_flags, fastest_lora_weights, fastest_weights
-from service.runtime.environment import RuntimeSetupError, vllm_env_dir
+from service.runtime.environment import RuntimeSetupError
 from service.runtime.local import prepare
-from service.runtime.model import QWEN_CODER_1_5B
 from service.settings import Settings
+from tests.conftest import finished_runtime
 
 SAPPHIRE_RAPIDS = frozenset(
     {"avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8"}
@@ -41,12 +41,7 @@ def test_auto_resolves_for_this_machine_and_an_explicit_choice_stands() -> None:
 
 
 def test_fp32_weights_reach_vllm_as_float32_with_lora_on(tmp_path: Path) -> None:
-    env = vllm_env_dir(tmp_path, "9.9.9")
-    (env / "bin").mkdir(parents=True)
-    (env / ".complete").write_text("9.9.9")
-    model = QWEN_CODER_1_5B.folder(tmp_path)
-    model.mkdir(parents=True)
-    (model / ".complete").write_text(QWEN_CODER_1_5B.sha256)
+    env, model = finished_runtime(tmp_path, "9.9.9")
     # A stand-in interpreter that prints the command line it was given and exits: what is
     # under test is the command the runtime builds (the e2e tests start the real server).
     (env / "bin" / "python").write_text('#!/bin/sh\necho "args: $*"\nexit 3\n')

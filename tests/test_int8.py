@@ -1,7 +1,7 @@
 """`NPC_VLLM_WEIGHTS=int8` (what `auto` picks on CPUs with AMX or AVX-512 VNNI): the reply
 model in int8 weights with the reply adapter folded in, served by a real vLLM CPU server
-without runtime LoRA. Slow: marked e2e; the int8 server is this module's own, whatever the
-session's server runs on this CPU."""
+without runtime LoRA. Slow: marked e2e; where the session's server runs other weights (fp32 on an
+AVX2-only CPU), the module starts an int8 server of its own."""
 
 from __future__ import annotations
 
@@ -23,7 +23,12 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def int8_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VLLMServer]:
+def int8_server(
+    vllm_server: VLLMServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[VLLMServer]:
+    if Settings().served_weights == "int8":
+        yield vllm_server
+        return
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("vllm-int8"), vllm_weights="int8", vllm_kvcache_gib=1
     )
@@ -33,20 +38,19 @@ def int8_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VLLMServer
 def test_the_int8_server_runs_int8_weights_with_the_reply_adapter_folded_in(
     int8_server: VLLMServer, tmp_path: Path
 ) -> None:
-    vllm_server = int8_server
     settings = Settings(data_dir=tmp_path, vllm_weights="int8")
     adapter = trained_reply_adapter(settings)
     assert adapter is not None
     assert reply_adapter(settings) is None  # in the weights: no turn selects it by name
     base = QWEN_CODER_1_5B.folder(settings.cache_dir)
-    assert vllm_server.model_dir == int8_dir(settings.cache_dir, base, adapter)
-    config = json.loads((vllm_server.model_dir / "config.json").read_text())
+    assert int8_server.model_dir == int8_dir(settings.cache_dir, base, adapter)
+    config = json.loads((int8_server.model_dir / "config.json").read_text())
     assert config["quantization_config"]["quant_method"] == "compressed-tensors"
     assert "lm_head" in config["quantization_config"]["ignore"]
-    assert vllm_server.max_lora_rank == 0  # vLLM CPU cannot put LoRA on int8 layers
+    assert int8_server.max_lora_rank == 0  # vLLM CPU cannot put LoRA on int8 layers
 
     response = httpx.post(
-        f"{vllm_server.base_url}/chat/completions",
+        f"{int8_server.base_url}/chat/completions",
         json={
             "model": settings.llm_model,
             "messages": [
@@ -73,7 +77,6 @@ def test_a_persona_adapter_on_a_server_without_lora_is_a_clear_409(
         redis_target=redis_target,
         sql_target=sql_target,
         llm_base_url=int8_server.base_url,
-        vllm_weights="int8",
     )
     persona = {
         "id": "voiced",

@@ -23,6 +23,7 @@ from service.runtime.model import (
 )
 from service.runtime.server import VLLMServer
 from service.settings import Settings
+from tests.conftest import finished_runtime
 
 
 def test_a_server_that_dies_while_starting_is_reported_with_its_log(tmp_path: Path) -> None:
@@ -46,12 +47,7 @@ def test_a_server_that_dies_while_starting_is_reported_with_its_log(tmp_path: Pa
 
 
 def test_finished_steps_are_skipped(tmp_path: Path) -> None:
-    env = vllm_env_dir(tmp_path, "9.9.9")
-    (env / "bin").mkdir(parents=True)
-    (env / ".complete").write_text("9.9.9")
-    model = QWEN_CODER_1_5B.folder(tmp_path)
-    model.mkdir(parents=True)
-    (model / ".complete").write_text(QWEN_CODER_1_5B.sha256)
+    env, model = finished_runtime(tmp_path, "9.9.9")
 
     started = time.monotonic()
     python = ensure_vllm_env(tmp_path, "9.9.9")
