@@ -10,7 +10,6 @@ Made once into the cache, keyed by the model and the adapter.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,10 +18,9 @@ from pathlib import Path
 from rich.console import Console
 
 from persona.schemas import LoraAdapter
-from service.runtime.environment import RuntimeSetupError
+from service.runtime.environment import RuntimeSetupError, is_complete, made_into
 
 _QUANTIZER = Path(__file__).with_name("quantize_weights.py")
-_COMPLETE_MARKER = ".complete"
 
 
 def int8_dir(cache_dir: Path, model_dir: Path, adapter: LoraAdapter | None) -> Path:
@@ -39,12 +37,13 @@ def ensure_int8(
     console: Console | None = None,
 ) -> Path:
     target = int8_dir(cache_dir, model_dir, adapter)
-    if (target / _COMPLETE_MARKER).exists():
+    if is_complete(target):
         return target
     console = console or Console(stderr=True)
-    partial = target.with_name(target.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
+    with (
+        made_into(target, target.name) as partial,
+        tempfile.TemporaryDirectory(dir=cache_dir) as scratch,
+    ):
         source = model_dir
         if adapter is not None:
             console.print(f"[bold]Merging the reply adapter[/] {adapter.name} into the weights")
@@ -65,9 +64,6 @@ def ensure_int8(
             [str(vllm_python), str(_QUANTIZER), str(source), str(partial), "--bits", "8"],
             "quantizing",
         )
-    (partial / _COMPLETE_MARKER).write_text(target.name)
-    shutil.rmtree(target, ignore_errors=True)
-    partial.rename(target)
     console.print(f"[green]✓[/] int8 weights in {target}")
     return target
 

@@ -22,12 +22,11 @@ import structlog
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from service.runtime.environment import RuntimeSetupError
+from service.runtime.environment import RuntimeSetupError, is_complete, made_into
 
 log = structlog.get_logger(__name__)
 
 _CONVERTER = Path(__file__).with_name("convert_gguf.py")
-_COMPLETE_MARKER = ".complete"
 
 
 @dataclass(frozen=True)
@@ -83,25 +82,21 @@ def ensure_model(
 ) -> Path:
     """Return the converted model folder, converting it once if needed."""
     target = source.folder(cache_dir)
-    if (target / _COMPLETE_MARKER).exists():
+    if is_complete(target):
         return target
     console = console or Console(stderr=True)
     gguf = fetch_gguf(cache_dir, source, console)
-    partial = target.with_name(target.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
     console.print(
         f"[bold]Converting {source.title}[/] (GGUF → bf16 safetensors, {source.convert_note})"
     )
-    # The converter runs in the vLLM environment: that is where torch and transformers live.
-    result = subprocess.run(
-        [str(vllm_python), str(_CONVERTER), str(gguf), str(partial)],
-        env={"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PATH": "/usr/bin:/bin"},
-    )
-    if result.returncode != 0:
-        raise RuntimeSetupError(f"model conversion failed (exit {result.returncode})")
-    (partial / _COMPLETE_MARKER).write_text(source.sha256)
-    shutil.rmtree(target, ignore_errors=True)
-    partial.rename(target)
+    with made_into(target, source.sha256) as partial:
+        # The converter runs in the vLLM environment: that is where torch and transformers live.
+        result = subprocess.run(
+            [str(vllm_python), str(_CONVERTER), str(gguf), str(partial)],
+            env={"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PATH": "/usr/bin:/bin"},
+        )
+        if result.returncode != 0:
+            raise RuntimeSetupError(f"model conversion failed (exit {result.returncode})")
     console.print(f"[green]✓[/] {source.title} ready in {target}")
     return target
 
