@@ -57,3 +57,17 @@ def test_fp32_weights_reach_vllm_as_float32_with_lora_on(tmp_path: Path) -> None
     with pytest.raises(RuntimeSetupError, match="--dtype float32") as failed:
         server.start(timeout_s=30)
     assert "--enable-lora" in str(failed.value)
+
+
+def test_training_starts_from_the_models_own_weights_where_the_server_runs_int8(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from training.train import default_model_dir
+
+    _, model = finished_runtime(tmp_path, "9.9.9")
+    monkeypatch.setenv("NPC_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("NPC_VLLM_VERSION", "9.9.9")
+    monkeypatch.setenv("NPC_VLLM_WEIGHTS", "int8")
+
+    # The int8 folder holds compressed-tensors weights that transformers cannot train.
+    assert default_model_dir() == model

@@ -121,10 +121,11 @@ def base_dtype(choice: str, device: str) -> str:
 
 
 def default_model_dir() -> Path:
-    from service.runtime.local import prepare
+    """The default model's own weights: the served folder may be int8, which takes no training."""
+    from service.runtime.local import base_model_dir
     from service.settings import Settings
 
-    return prepare(Settings()).model_dir
+    return base_model_dir(Settings())
 
 
 def train(args: argparse.Namespace, console: Console) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from rich.console import Console
 
@@ -15,10 +16,17 @@ from service.runtime.server import VLLMServer
 from service.settings import Settings
 
 
+def base_model_dir(settings: Settings, console: Console | None = None) -> Path:
+    """The converted model in its own (bf16) weights, made if missing: what training and
+    merging start from, whatever weights the server runs."""
+    python = ensure_vllm_env(settings.cache_dir, settings.vllm_version, console)
+    return ensure_model(settings.cache_dir, python, local_model(settings.llm_model), console)
+
+
 def prepare(settings: Settings, console: Console | None = None) -> VLLMServer:
     """Install and convert what is missing; return a server ready to start (not started)."""
     python = ensure_vllm_env(settings.cache_dir, settings.vllm_version, console)
-    model = ensure_model(settings.cache_dir, python, local_model(settings.llm_model), console)
+    model = base_model_dir(settings, console)
     lora_rank = settings.vllm_max_lora_rank
     weights = settings.served_weights
     if weights == "int8":
