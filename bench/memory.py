@@ -32,6 +32,7 @@ from memory.bearing import BearingJudge
 from memory.embedding import shared_minilm
 from memory.events import Event
 from memory.features import shared_featurizer
+from memory.hierarchy import Hierarchy
 from memory.log import Conversation
 from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
@@ -202,6 +203,48 @@ async def pool_search(sizes: list[int], console: Console) -> dict[str, Any]:
     return results
 
 
+async def write_by_pool_size(sizes: list[int], writes: int, console: Console) -> list[Any]:
+    """One player's event write as `POST .../events` does it (embed the note, upsert, refresh
+    the profile and reflections) when that player already holds n events: a write must cost
+    the same for a player of ten events and one of thousands."""
+    embedder = shared_minilm()
+    rng = np.random.default_rng(5)
+    rows = []
+    with Progress(console=console) as progress, tempfile.TemporaryDirectory() as scratch:
+        for n in sizes:
+            store = EdgeMemoryStore(Path(scratch) / f"writes-{n}", embedder.dim)
+            hierarchy = Hierarchy(store, embedder)
+            player = Conversation("bench", "innkeeper", "long")
+            events, vectors = _events(n, rng)
+            events = [e.model_copy(update={"player_id": player.player_id}) for e in events]
+            for i in range(0, n, 1000):
+                await store.upsert(events[i : i + 1000], vectors[i : i + 1000].tolist())
+            await hierarchy.refresh(player, datetime.now(UTC))  # theme lines embedded once
+            timings = []
+            task = progress.add_task(f"writes at {n:,} events", total=writes)
+            for i in range(writes):
+                now = datetime.now(UTC)
+                event = events[0].model_copy(
+                    update={"id": str(uuid.uuid4()), "summary": LINES[i % len(LINES)]}
+                )
+                started = time.perf_counter()
+                [vector] = await embedder.embed([event.summary])
+                await store.upsert([event], [vector])
+                await hierarchy.refresh(player, now, [event.id])
+                timings.append((time.perf_counter() - started) * 1000)
+                progress.advance(task)
+            await store.close()
+            rows.append(
+                {
+                    "player_events": n,
+                    "writes": writes,
+                    "p50_ms": round(percentile(timings, 0.5), 2),
+                    "p95_ms": round(percentile(timings, 0.95), 2),
+                }
+            )
+    return rows
+
+
 async def turn_to_searchable(settings: Settings, turns: int, console: Console) -> dict[str, Any]:
     key = settings.dev_api_key.get_secret_value() if settings.dev_api_key else ""
     timings: list[float] = []
@@ -231,10 +274,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--turns", type=int, default=50)
+    parser.add_argument("--player-sizes", type=int, nargs="+", default=[10, 100, 1000, 5000])
+    parser.add_argument("--writes", type=int, default=40)
+    parser.add_argument("--only-writes", action="store_true", help="the write benchmark alone")
     args = parser.parse_args()
     configure_logging("error")  # the switched-off model warns on every turn
     console = Console()
     result: dict[str, Any] = {"measured_at": datetime.now(UTC).isoformat()}
+    result["write_by_pool_size"] = asyncio.run(
+        write_by_pool_size(args.player_sizes, args.writes, console)
+    )
+    if args.only_writes:
+        console.print_json(data=result)
+        return
     with tempfile.TemporaryDirectory() as scratch:
         settings = Settings(
             data_dir=Path(scratch),

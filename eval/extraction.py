@@ -25,7 +25,7 @@ from rich.progress import track
 from rich.table import Table
 
 from memory.events import EVENT_TYPES
-from memory.extraction.extractor import ExtractionInput, Extractor, HistoryLine
+from memory.extraction.extractor import ExtractionInput, Extractor, HistoryLine, types_of
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "extraction_dev.jsonl"
@@ -106,7 +106,7 @@ async def run_extractor(
             at=datetime.fromisoformat(line["at"].replace("Z", "+00:00")),
             history=[HistoryLine(**h) for h in line.get("history", [])],
         )
-        predicted.append({c.type for c in await extractor.extract(item)})
+        predicted.append({t for c in await extractor.extract(item) for t in types_of(c)})
     return predicted, (time.perf_counter() - started) * 1000 / max(1, len(lines))
 
 

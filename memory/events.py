@@ -45,6 +45,11 @@ class Event(BaseModel):
     persona_id: str
     player_id: str
     type: str = Field(description="One of the eight types, or a persona's custom type.")
+    also: list[str] = Field(
+        default_factory=list,
+        description='Other kinds the same fact is ("nervous about my brother\'s wedding": '
+        "emotion, also relationship); one fact is stored once, under `type`.",
+    )
     subject: str = Field(
         max_length=200, description="What the fact is about; same subject → supersede."
     )

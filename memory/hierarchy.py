@@ -180,11 +180,17 @@ def reflection_id(c: Conversation, theme: str) -> str:
 def profile_text(events: Sequence[Event], limit: int) -> str:
     """Current facts grouped by type in a fixed order, most important first, cut at `limit`:
     "identity: I work as a carpenter; I am 27 | health: I have a sensitive stomach"."""
+    return profile_listing(events, limit)[0]
+
+
+def profile_listing(events: Sequence[Event], limit: int) -> tuple[str, list[Event]]:
+    """The profile's text and the events it lists."""
     rank = {kind: i for i, kind in enumerate(_PROFILE_ORDER)}
     ordered = sorted(
         events, key=lambda e: (rank.get(e.type, len(rank)), -e.importance, e.created_at)
     )
     groups: dict[str, list[str]] = {}
+    listed = []
     used = 0
     for event in ordered:
         summary = event.summary.strip()
@@ -192,8 +198,16 @@ def profile_text(events: Sequence[Event], limit: int) -> str:
         if used + cost > limit:
             continue
         groups.setdefault(event.type, []).append(summary)
+        listed.append(event)
         used += cost
-    return " | ".join(f"{kind}: {'; '.join(items)}" for kind, items in groups.items())
+    text = " | ".join(f"{kind}: {'; '.join(items)}" for kind, items in groups.items())
+    return text, listed
+
+
+Stored = tuple[Event, list[float]]  # an event and the embedding stored beside it
+# Enough of a theme's closest events to weigh it; a player's hundredth strain event changes
+# nothing a reflection says.
+_THEME_SEARCH_K = 64
 
 
 class Hierarchy:
@@ -204,81 +218,143 @@ class Hierarchy:
         self._embedder = embedder
         self._config = config or HierarchyConfig()
         self._themes: np.ndarray | None = None
+        self._statements: dict[str, list[float]] = {}
 
-    async def refresh(self, c: Conversation, now: datetime) -> list[Event]:
-        """Rebuild the player's profile and reflections; return those written or retired."""
-        events = [e for e in await self._store.list_events(c) if e.type not in DERIVED_TYPES]
-        vectors = await self._embedder.embed([e.summary for e in events]) if events else []
-        derived = [self._profile(c, events, now), *await self._reflections(c, events, vectors, now)]
+    async def refresh(
+        self, c: Conversation, now: datetime, changed: Sequence[str] | None = None
+    ) -> list[Event]:
+        """Bring the player's profile and reflections in step with their events; return those
+        written or retired. `changed`: the ids of the events just written, superseded or
+        patched; only what they touch is recomputed, from the vectors stored with the events,
+        so a write costs the same for a player of ten events and of thousands (embedding every
+        event again made a long relationship cost O(events²)). None, after a delete: all."""
+        if changed is None:
+            return await self._rebuild(c, now)
+        touched = [p for p in await self._store.get_with_vectors(c, changed) if _is_fact(p[0])]
+        if not touched:
+            return []
+        old = await self._store.get(c, profile_id(c))
+        kept = old.sources if old is not None and old.current else []
+        pool = {e.id: (e, v) for e, v in await self._store.get_with_vectors(c, kept)}
+        pool.update({e.id: (e, v) for e, v in touched})
+        current = [p for p in pool.values() if p[0].current and _is_fact(p[0])]
+        wanted: dict[str, Stored | None] = {profile_id(c): self._profile(c, current, now)}
+        best, close = await self._closest([v for _, v in touched])
+        for t in {int(b) for b, x in zip(best, close, strict=True) if x >= self._theme_bar}:
+            members = await self._members_of(c, t)
+            wanted[reflection_id(c, THEMES[t].key)] = await self._reflection(c, t, members, now)
+        return await self._write(c, wanted, now)
+
+    async def _rebuild(self, c: Conversation, now: datetime) -> list[Event]:
+        stored = [p for p in await self._store.list_with_vectors(c) if _is_fact(p[0])]
+        wanted: dict[str, Stored | None] = {profile_id(c): self._profile(c, stored, now)}
+        best, close = await self._closest([v for _, v in stored])
+        for t in range(len(THEMES)):
+            members = [
+                p for i, p in enumerate(stored) if best[i] == t and close[i] >= self._theme_bar
+            ]
+            wanted[reflection_id(c, THEMES[t].key)] = await self._reflection(c, t, members, now)
+        changed = await self._write(c, wanted, now)
+        # Derived memories of no theme there is now (a theme was renamed) expire as well.
+        for old in await self._store.list_events(c, types=DERIVED_TYPES):
+            if old.id not in wanted:
+                await self._store.patch(c, old.id, {"valid_to": now})
+                changed.append(old)
+        return changed
+
+    async def _write(
+        self, c: Conversation, wanted: dict[str, Stored | None], now: datetime
+    ) -> list[Event]:
         changed = []
-        for new in derived:
+        for id_, new in wanted.items():
+            old = await self._store.get(c, id_)
             if new is None:
+                # Its grounds are gone (a theme cooled, every fact erased): it expires.
+                if old is not None and old.current:
+                    await self._store.patch(c, id_, {"valid_to": now})
+                    changed.append(old)
                 continue
-            old = await self._store.get(c, new.id)
-            if old is not None and (old.summary, old.sources) == (new.summary, new.sources):
+            event, vector = new
+            if (
+                old is not None
+                and old.current
+                and (old.summary, old.sources)
+                == (
+                    event.summary,
+                    event.sources,
+                )
+            ):
                 continue
-            [vector] = await self._embedder.embed([new.summary])
-            await self._store.upsert([new], [vector])
-            changed.append(new)
-        changed += await self._retire(c, {e.id for e in derived if e is not None}, now)
+            await self._store.upsert([event], [vector])
+            changed.append(event)
         if changed:
             log.debug("hierarchy.refreshed", persona=c.persona_id, changed=len(changed))
         return changed
 
-    def _profile(self, c: Conversation, events: Sequence[Event], now: datetime) -> Event | None:
-        text = profile_text(events, self._config.profile_chars)
+    @property
+    def _theme_bar(self) -> float:
+        return self._config.theme_similarity
+
+    def _profile(self, c: Conversation, stored: Sequence[Stored], now: datetime) -> Stored | None:
+        text, listed = profile_listing([e for e, _ in stored], self._config.profile_chars)
         if not text:
             return None
-        return self._derived(c, profile_id(c), PROFILE, PROFILE, text, events, now, importance=6)
+        # Its sources are the facts it lists: what a later write rereads to update it.
+        profile = self._derived(c, profile_id(c), PROFILE, PROFILE, text, listed, now, 6)
+        vectors = {e.id: v for e, v in stored}
+        # It sits among the facts it lists: the mean of their vectors, no model call.
+        return profile, _mean([vectors[e.id] for e in listed])
 
-    async def _reflections(
-        self,
-        c: Conversation,
-        events: Sequence[Event],
-        vectors: Sequence[Sequence[float]],
-        now: datetime,
-    ) -> list[Event]:
-        if not events:
-            return []
+    async def _closest(self, vectors: Sequence[Sequence[float]]) -> tuple[np.ndarray, np.ndarray]:
+        """Each vector's closest theme and how close (the best of its example lines)."""
+        if not vectors:
+            return np.zeros(0, dtype=int), np.zeros(0, dtype=np.float32)
         anchors = await self._theme_vectors()
         matrix = unit_rows(np.asarray(vectors, dtype=np.float32))
-        cfg = self._config
         # Each event joins at most its closest theme, so one line never feeds two inferences.
         closeness = np.stack([(matrix @ a.T).max(axis=1) for a in anchors], axis=1)
         best = closeness.argmax(axis=1)
-        reflections = []
-        for t, theme in enumerate(THEMES):
-            members = [
-                e
-                for i, e in enumerate(events)
-                if best[i] == t and closeness[i, t] >= cfg.theme_similarity
-            ]
-            weight = sum(e.importance for e in members)
-            if len(members) < cfg.reflection_min_events or weight < cfg.reflection_importance:
-                continue
-            importance = min(10, round(weight / len(members)) + 2)
-            reflections.append(
-                self._derived(
-                    c,
-                    reflection_id(c, theme.key),
-                    REFLECTION,
-                    theme.key,
-                    theme.statement,
-                    members,
-                    now,
-                    importance,
-                )
-            )
-        return reflections
+        return best, closeness[np.arange(len(best)), best]
 
-    async def _retire(self, c: Conversation, keep: set[str], now: datetime) -> list[Event]:
-        """Derived memories whose grounds are gone (a theme cooled, every fact erased) expire."""
-        retired = []
-        for old in await self._store.list_events(c, types=DERIVED_TYPES):
-            if old.id not in keep:
-                await self._store.patch(c, old.id, {"valid_to": now})
-                retired.append(old)
-        return retired
+    async def _members_of(self, c: Conversation, t: int) -> list[Stored]:
+        """The player's current events whose closest theme is `t`: found by searching the pool
+        near each of the theme's example lines, so no other event is read."""
+        anchors = await self._theme_vectors()
+        found: dict[str, Stored] = {}
+        for anchor in anchors[t]:
+            hits = await self._store.search(
+                c, anchor.tolist(), _THEME_SEARCH_K, with_vectors=True, min_score=self._theme_bar
+            )
+            for hit in hits:
+                if hit.score >= self._theme_bar and hit.vector is not None and _is_fact(hit.event):
+                    found[hit.event.id] = (hit.event, hit.vector)
+        stored = sorted(found.values(), key=lambda p: (p[0].created_at, p[0].id))
+        best, close = await self._closest([v for _, v in stored])
+        return [p for i, p in enumerate(stored) if best[i] == t and close[i] >= self._theme_bar]
+
+    async def _reflection(
+        self, c: Conversation, t: int, members: Sequence[Stored], now: datetime
+    ) -> Stored | None:
+        cfg = self._config
+        weight = sum(e.importance for e, _ in members)
+        if len(members) < cfg.reflection_min_events or weight < cfg.reflection_importance:
+            return None
+        theme = THEMES[t]
+        importance = min(10, round(weight / len(members)) + 2)
+        events = [e for e, _ in members]
+        reflection = self._derived(
+            c,
+            reflection_id(c, theme.key),
+            REFLECTION,
+            theme.key,
+            theme.statement,
+            events,
+            now,
+            importance,
+        )
+        if theme.key not in self._statements:
+            [self._statements[theme.key]] = await self._embedder.embed([theme.statement])
+        return reflection, self._statements[theme.key]
 
     async def _theme_vectors(self) -> list[np.ndarray]:
         if self._themes is None:
@@ -316,3 +392,12 @@ class Hierarchy:
             sources=sorted(e.id for e in sources),
             created_at=now,
         )
+
+
+def _is_fact(event: Event) -> bool:
+    return event.type not in DERIVED_TYPES
+
+
+def _mean(vectors: Sequence[Sequence[float]]) -> list[float]:
+    mean = np.asarray(vectors, dtype=np.float32).mean(axis=0)
+    return [float(x) for x in mean / max(float(np.linalg.norm(mean)), 1e-9)]

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from memory.bearing import BearingJudge
 from memory.embedding import Embedder, unit
-from memory.events import Event, ScoredEvent
+from memory.events import Event, ScoredEvent, subject_of
 from memory.features import Featurize, english_pairs, multilingual
 from memory.hierarchy import PROFILE, profile_id
 from memory.log import Conversation
@@ -318,11 +318,16 @@ class Recaller:
         return Recalled(event, round(score, 4), round(cosine, 4), signal)
 
     def _within_budget(self, ranked: list[Recalled]) -> RecallResult:
+        """The best first, each note once: the same words stored twice (kept by two personas
+        of one world, or written before one fact became one event) say nothing new twice."""
         result = RecallResult()
+        notes: set[str] = set()
         for item in ranked:
+            note = subject_of(item.event.summary)
             cost = estimate_tokens(item.event.summary) + 4  # the bullet and quotes around it
-            if result.tokens + cost > self._config.budget_tokens:
+            if note in notes or result.tokens + cost > self._config.budget_tokens:
                 continue
+            notes.add(note)
             result.items.append(item)
             result.tokens += cost
         return result

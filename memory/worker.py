@@ -139,9 +139,12 @@ class ExtractionWorker:
             by_player[c].append((as_text(entry_id), fields))
         for c, batch in by_player.items():
             decisions = [d for _, fields in batch for d in await self.process(c, fields)]
-            if self._hierarchy is not None and any(d.action != "none" for d in decisions):
+            changed = [
+                i for d in decisions if d.action != "none" for i in (d.event.id, d.replaces) if i
+            ]
+            if self._hierarchy is not None and changed:
                 # Before the ack: a crash here replays the batch, which refreshes again.
-                await self._hierarchy.refresh(c, datetime.now(UTC))
+                await self._hierarchy.refresh(c, datetime.now(UTC), changed)
             await self._redis.xack(self._stream, EXTRACTION_GROUP, *[e for e, _ in batch])
         return len(entries)
 

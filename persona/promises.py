@@ -60,5 +60,5 @@ class PromiseBook:
             return settled
         await self.store.patch(c, verdict.event_id, {"valid_to": now})
         if self.hierarchy is not None:
-            await self.hierarchy.refresh(c, now)
+            await self.hierarchy.refresh(c, now, [verdict.event_id])
         return settled

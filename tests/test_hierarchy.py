@@ -59,7 +59,8 @@ def test_profile_groups_by_type_most_important_first_within_the_limit() -> None:
     assert len(profile_text(events, 40)) <= 40
 
 
-async def test_profile_follows_the_current_facts(store: EdgeMemoryStore) -> None:
+@pytest.mark.parametrize("changes", ["all", "named"])
+async def test_profile_follows_the_current_facts(store: EdgeMemoryStore, changes: str) -> None:
     berlin, chengdu = (
         fact(1, "identity", "I live in Berlin"),
         fact(2, "identity", "I live in Chengdu"),
@@ -72,7 +73,8 @@ async def test_profile_follows_the_current_facts(store: EdgeMemoryStore) -> None
     first = await store.get(ALICE, profile_id(ALICE))
     await remember(store, berlin)
     await store.patch(ALICE, chengdu.id, {"valid_to": NOW, "superseded_by": berlin.id})
-    await hierarchy.refresh(ALICE, NOW)
+    # "named": the writer names what it changed, as the worker and the API do.
+    await hierarchy.refresh(ALICE, NOW, [berlin.id, chengdu.id] if changes == "named" else None)
     second = await store.get(ALICE, profile_id(ALICE))
 
     assert first is not None and "Chengdu" in first.summary and first.type == PROFILE
@@ -101,6 +103,36 @@ async def test_a_reflection_forms_once_a_theme_weighs_enough_and_retires_when_it
     assert reflection.summary == "has been under a lot of strain lately"
     assert set(reflection.sources) == {e.id for e in strain}
     assert await store.list_events(ALICE, types=[REFLECTION]) == []
+
+
+async def test_writes_one_at_a_time_leave_what_a_full_rebuild_makes(tmp_path: Path) -> None:
+    events = [
+        fact(1, "emotion", "I feel like I'm drowning in work", importance=6),
+        fact(2, "preference", "I love hotpot"),
+        fact(3, "experience", "my boss makes me work every night", importance=5),
+        fact(4, "relationship", "my sister Mia is a nurse"),
+        fact(5, "health", "I haven't slept properly in weeks", importance=6),
+        fact(6, "emotion", "I'm so lonely since I moved here", importance=6),
+    ]
+    one_by_one = EdgeMemoryStore(tmp_path / "a", shared_minilm().dim)
+    rebuilt = EdgeMemoryStore(tmp_path / "b", shared_minilm().dim)
+    try:
+        for event in events:
+            await remember(one_by_one, event)
+            await Hierarchy(one_by_one, shared_minilm()).refresh(ALICE, NOW, [event.id])
+        await remember(rebuilt, *events)
+        await Hierarchy(rebuilt, shared_minilm()).refresh(ALICE, NOW)
+
+        def derived(events: list[Event]) -> set[tuple[str, str, tuple[str, ...]]]:
+            return {(e.type, e.summary, tuple(e.sources)) for e in events}
+
+        kinds = [PROFILE, REFLECTION]
+        made = derived(await one_by_one.list_events(ALICE, types=kinds))
+        assert made == derived(await rebuilt.list_events(ALICE, types=kinds))
+        assert {kind for kind, _, _ in made} == {PROFILE, REFLECTION}
+    finally:
+        await one_by_one.close()
+        await rebuilt.close()
 
 
 async def test_a_calm_player_gets_no_reflection(store: EdgeMemoryStore) -> None:

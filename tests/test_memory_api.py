@@ -109,6 +109,20 @@ def test_greetings_and_questions_produce_nothing(api: Api) -> None:
     assert {e["source_turns"][0] for e in events} == {"marker"}
 
 
+def test_a_fact_of_two_kinds_is_stored_once_with_its_other_kinds_beside_it(api: Api) -> None:
+    # One clause, read as a relationship and a feeling (and a plan) by the heads.
+    say(api, "My sister Lena is getting married in spring and I'm so anxious about it")
+    say(api, "Do you remember what I told you about my sister?")
+    say(api, "I have a dog named Biscuit", turn_id="marker")
+
+    events = wait_for(api, lambda items: any(e["source_turns"] == ["marker"] for e in items))
+
+    wedding = [e for e in events if "Lena" in e["summary"]]
+    assert len(wedding) == 1, events
+    assert wedding[0]["also"] and wedding[0]["type"] not in wedding[0]["also"]
+    assert not any("remember" in e["summary"] for e in events)  # a question keeps nothing
+
+
 def test_search_finds_the_event_by_meaning(api: Api) -> None:
     say(api, "I have a sensitive stomach, spicy food wrecks me")
     wait_for(api, lambda items: len(items) > 0)
@@ -240,7 +254,7 @@ def test_extract_preview_uses_the_personas_custom_types(api: Api) -> None:
         json={"text": "I finally cleared the goblin cave quest", "persona_id": "healer"},
         headers=api.auth,
     ).json()
-    assert "quest_progress" in {e["type"] for e in preview["events"]}
+    assert "quest_progress" in {t for e in preview["events"] for t in [e["type"], *e["also"]]}
 
 
 def test_custom_types_may_not_shadow_built_in_ones(api: Api) -> None:

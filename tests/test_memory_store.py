@@ -70,6 +70,21 @@ async def test_upsert_then_get_and_list(store: MemoryStore) -> None:
     assert [e.id for e in await store.list_events(ALICE)] == [stomach.id]
 
 
+async def test_a_players_current_events_come_with_their_stored_vectors(
+    store: MemoryStore,
+) -> None:
+    old = make_event(ALICE, "t1", summary="I live in Chengdu", at=datetime(2026, 1, 1, tzinfo=UTC))
+    new = make_event(ALICE, "t2", summary="I moved to Berlin", at=datetime(2026, 2, 1, tzinfo=UTC))
+    other = make_event(BOB, "t3", summary="I'm Bob")
+    await store.upsert([old, new, other], [unit(0), unit(1, 2), unit(3)])
+    await store.patch(ALICE, old.id, {"valid_to": datetime.now(UTC), "superseded_by": new.id})
+
+    [(event, vector)] = await store.list_with_vectors(ALICE)
+
+    assert event == new
+    assert vector == pytest.approx(unit(1, 2))
+
+
 async def test_upserting_the_same_id_twice_keeps_one(store: MemoryStore) -> None:
     event = make_event(ALICE, "t1")
     await store.upsert([event], [unit(0)])

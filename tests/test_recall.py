@@ -118,6 +118,18 @@ async def test_the_token_budget_cuts_the_list(store: EdgeMemoryStore) -> None:
     assert result.tokens <= 30
 
 
+async def test_a_note_stored_twice_is_recalled_once(store: EdgeMemoryStore) -> None:
+    # Written before one fact became one event: the same words under two types.
+    line = "My little brother Tomas is getting married next month"
+    await remember(store, fact(1, "relationship", line), fact(2, "plan", line))
+
+    result = await Recaller(store, shared_minilm(), RecallConfig()).recall(
+        ALICE, "How's Tomas doing with the wedding?", NOW
+    )
+
+    assert [r.event.summary for r in result.items] == [line]
+
+
 def test_preview_shows_the_prompt_with_quoted_memories_and_logs_nothing(api: Api) -> None:
     base = "/v1/personas/innkeeper/players/p1"
     api.client.post(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from datetime import date as Date
 from typing import Any, Literal, Protocol
@@ -64,6 +64,7 @@ class ExtractionInput(BaseModel):
 
 class Candidate(BaseModel):
     type: str
+    also: list[str] = Field(default_factory=list)
     subject: str
     summary: str
     importance: int = Field(5, ge=1, le=10)
@@ -82,6 +83,27 @@ class Extractor(Protocol):
     name: str
 
     async def extract(self, item: ExtractionInput) -> list[Candidate]: ...
+
+
+def one_per_fact(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """One candidate per fact: candidates with the same note become one, under the first one's
+    type (the most likely), with the other types in `also`; it weighs the most any of its kinds
+    weighs (a health fact that is also a feeling is still a health fact to keep)."""
+    merged: dict[str, Candidate] = {}
+    for cand in candidates:
+        key = subject_of(cand.summary)
+        first = merged.get(key)
+        if first is None:
+            merged[key] = cand.model_copy(update={"also": list(cand.also)})
+        elif cand.type != first.type and cand.type not in first.also:
+            first.also.append(cand.type)
+            first.importance = max(first.importance, cand.importance)
+            first.date = first.date or cand.date
+    return list(merged.values())
+
+
+def types_of(candidate: Candidate) -> set[str]:
+    return {candidate.type, *candidate.also}
 
 
 def _subject(kind: str, summary: str, slot: str) -> str:
@@ -182,7 +204,7 @@ class ClassifierExtractor:
                         confidence=round(score, 3),
                     )
                 )
-        return candidates
+        return one_per_fact(candidates)
 
     async def extract(self, item: ExtractionInput) -> list[Candidate]:
         return await asyncio.to_thread(self.extract_sync, item)
@@ -255,7 +277,7 @@ class LLMExtractor:
             log.warning("extractor.llm_invalid_output", chars=len(item.text))
             return []
         allowed = set(names)
-        return [
+        return one_per_fact(
             Candidate(
                 type=e.type,
                 subject=e.subject.lower(),
@@ -265,7 +287,7 @@ class LLMExtractor:
             )
             for e in parsed.events
             if e.type in allowed
-        ]
+        )
 
     async def _ask(self, user: str, types: Sequence[str]) -> _LLMEvents:
         async for attempt in AsyncRetrying(

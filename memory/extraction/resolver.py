@@ -60,6 +60,7 @@ class Resolver:
                 persona_id=c.persona_id,
                 player_id=c.player_id,
                 type=cand.type,
+                also=cand.also,
                 subject=cand.subject,
                 summary=cand.summary,
                 importance=cand.importance,

@@ -19,6 +19,7 @@ from memory.store.port import (
     Vector,
     from_payload,
     in_scope,
+    owned_by,
     patch_payload,
     to_payload,
 )
@@ -132,6 +133,36 @@ class EdgeMemoryStore:
         events = [from_payload(dict(r.payload or {})) for r in records]
         return sorted(events, key=lambda e: (e.created_at, e.id))
 
+    async def list_with_vectors(
+        self, c: Conversation, *, limit: int = 5000
+    ) -> list[tuple[Event, list[float]]]:
+        request = qe.ScrollRequest(
+            limit=limit,
+            filter=_scope_filter(c, None, False),
+            with_payload=True,
+            with_vector=True,
+        )
+        records, _ = await self._run(self._shard.scroll, request)
+        pairs = [
+            (from_payload(dict(r.payload or {})), vector)
+            for r in records
+            if (vector := _dense(r.vector)) is not None
+        ]
+        return sorted(pairs, key=lambda p: (p[0].created_at, p[0].id))
+
+    async def get_with_vectors(
+        self, c: Conversation, event_ids: Sequence[str]
+    ) -> list[tuple[Event, list[float]]]:
+        if not event_ids:
+            return []
+        records = await self._run(
+            lambda: self._shard.retrieve(
+                point_ids=list(event_ids), with_payload=True, with_vector=True
+            )
+        )
+        pairs = [(from_payload(dict(r.payload or {})), _dense(r.vector)) for r in records]
+        return [(e, v) for e, v in pairs if v is not None and owned_by(e, c)]
+
     async def search(
         self,
         c: Conversation,
@@ -142,6 +173,7 @@ class EdgeMemoryStore:
         include_superseded: bool = False,
         with_vectors: bool = False,
         personas: Sequence[str] | None = None,
+        min_score: float | None = None,
     ) -> list[ScoredEvent]:
         request = qe.QueryRequest(
             query=qe.Query.Nearest([float(x) for x in vector]),
@@ -149,6 +181,7 @@ class EdgeMemoryStore:
             filter=_scope_filter(c, types, include_superseded, personas),
             with_payload=True,
             with_vector=with_vectors,
+            score_threshold=min_score,
         )
         points = await self._run(self._shard.query, request)
         return [

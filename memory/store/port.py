@@ -45,6 +45,14 @@ def in_scope(payloads: Sequence[dict[str, Any] | None], c: Conversation) -> Even
     return None
 
 
+def owned_by(event: Event, c: Conversation) -> bool:
+    return (event.tenant_id, event.persona_id, event.player_id) == (
+        c.tenant_id,
+        c.persona_id,
+        c.player_id,
+    )
+
+
 def _status(valid_to: object, superseded_by: object) -> str:
     """current; superseded (a newer fact replaced it); expired (a plan whose date passed)."""
     if valid_to is None:
@@ -68,6 +76,18 @@ class MemoryStore(Protocol):
     ) -> list[Event]:
         """The player's events, oldest first."""
 
+    async def list_with_vectors(
+        self, c: Conversation, *, limit: int = 5000
+    ) -> list[tuple[Event, list[float]]]:
+        """The player's current events with the embeddings stored beside them, oldest first:
+        what derived memories are computed from without embedding anything again."""
+
+    async def get_with_vectors(
+        self, c: Conversation, event_ids: Sequence[str]
+    ) -> list[tuple[Event, list[float]]]:
+        """Those of `event_ids` that are the player's events (current or not), with their
+        stored embeddings."""
+
     async def search(
         self,
         c: Conversation,
@@ -78,9 +98,11 @@ class MemoryStore(Protocol):
         include_superseded: bool = False,
         with_vectors: bool = False,
         personas: Sequence[str] | None = None,
+        min_score: float | None = None,
     ) -> list[ScoredEvent]:
         """The k events nearest to `vector` (cosine), best first; `personas` widens the scope
-        from the conversation's persona to these personas' events about the same player."""
+        from the conversation's persona to these personas' events about the same player;
+        `min_score`: none less similar than this."""
 
     async def keyword_search(
         self,

@@ -23,6 +23,7 @@ from memory.store.port import (
     Vector,
     from_payload,
     in_scope,
+    owned_by,
     patch_payload,
     to_payload,
 )
@@ -69,12 +70,16 @@ def _text_index(server: bool) -> qm.TextIndexParams:
     )
 
 
+def _plain(vector: object) -> list[float] | None:
+    """The unnamed dense vector of a point, if it came with one."""
+    return [float(x) for x in vector] if isinstance(vector, list) else None
+
+
 def _scored(point: qm.ScoredPoint) -> ScoredEvent:
-    vector = point.vector
     return ScoredEvent(
         event=from_payload(dict(point.payload or {})),
         score=float(point.score),
-        vector=[float(x) for x in vector] if isinstance(vector, list) else None,  # type: ignore[arg-type]
+        vector=_plain(point.vector),
     )
 
 
@@ -156,6 +161,34 @@ class QdrantMemoryStore:
         events = [from_payload(dict(r.payload or {})) for r in records]
         return sorted(events, key=lambda e: (e.created_at, e.id))
 
+    async def list_with_vectors(
+        self, c: Conversation, *, limit: int = 5000
+    ) -> list[tuple[Event, list[float]]]:
+        records, _ = await self._client.scroll(
+            self._collection,
+            scroll_filter=_scope_filter(c, None, False),
+            limit=limit,
+            with_payload=True,
+            with_vectors=True,
+        )
+        pairs = [
+            (from_payload(dict(r.payload or {})), vector)
+            for r in records
+            if (vector := _plain(r.vector)) is not None
+        ]
+        return sorted(pairs, key=lambda p: (p[0].created_at, p[0].id))
+
+    async def get_with_vectors(
+        self, c: Conversation, event_ids: Sequence[str]
+    ) -> list[tuple[Event, list[float]]]:
+        if not event_ids:
+            return []
+        records = await self._client.retrieve(
+            self._collection, list(event_ids), with_payload=True, with_vectors=True
+        )
+        pairs = [(from_payload(dict(r.payload or {})), _plain(r.vector)) for r in records]
+        return [(e, v) for e, v in pairs if v is not None and owned_by(e, c)]
+
     async def search(
         self,
         c: Conversation,
@@ -166,6 +199,7 @@ class QdrantMemoryStore:
         include_superseded: bool = False,
         with_vectors: bool = False,
         personas: Sequence[str] | None = None,
+        min_score: float | None = None,
     ) -> list[ScoredEvent]:
         response = await self._client.query_points(
             self._collection,
@@ -174,6 +208,7 @@ class QdrantMemoryStore:
             query_filter=_scope_filter(c, types, include_superseded, personas),
             with_payload=True,
             with_vectors=with_vectors,
+            score_threshold=min_score,
         )
         return [_scored(p) for p in response.points]
 

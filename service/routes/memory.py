@@ -139,7 +139,7 @@ async def write_event(
     )
     [vector] = await services.memory.embedder.embed([event.summary])
     await services.memory.store.upsert([event], [vector])
-    await services.memory.hierarchy.refresh(c, now)
+    await services.memory.hierarchy.refresh(c, now, [event.id])
     return event
 
 
