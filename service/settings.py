@@ -124,10 +124,16 @@ class Settings(BaseSettings):
         "(recall dev hit rate 0.72 against 0.51), at the cost of embedding the candidates a "
         "player's first recall meets (~90 ms at 10, ~420 ms at 100 memories on two cores).",
     )
+    recall_profile: bool = Field(
+        False,
+        description="Put the player's profile into the prompt of a conversation's first line "
+        "whatever that line is about. Off: a profile lists facts that bear on nothing the "
+        "player says, and the facts that bear are recalled on their own.",
+    )
     session_gap_minutes: int = Field(
         60,
-        description="A line after this long a pause reopens the conversation: the "
-        "player's profile comes along with recall.",
+        description="With recall_profile, a line after this long a pause reopens the "
+        "conversation: the player's profile comes along with recall.",
     )
 
     # Turns.

@@ -135,7 +135,9 @@ class TurnService:
         now = datetime.now(UTC)
         gap = timedelta(minutes=self.settings.session_gap_minutes)
         # A first line, or the first after a long pause: the NPC recalls who this player is.
-        opening = not history or now - history[-1].created_at > gap
+        opening = self.settings.recall_profile and (
+            not history or now - history[-1].created_at > gap
+        )
         return await self.recaller.recall(
             c,
             text,

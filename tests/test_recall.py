@@ -15,7 +15,7 @@ from memory.events import Event, event_id
 from memory.log import Conversation
 from memory.recall import RecallConfig, Recaller, estimate_tokens
 from memory.store.edge import EdgeMemoryStore
-from tests.conftest import Api
+from tests.conftest import Api, ApiFactory, RedisTarget, SqlTarget
 
 ALICE = Conversation("t1", "innkeeper", "alice")
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -128,6 +128,32 @@ async def test_a_note_stored_twice_is_recalled_once(store: EdgeMemoryStore) -> N
     )
 
     assert [r.event.summary for r in result.items] == [line]
+
+
+@pytest.mark.parametrize("recall_profile", [False, True])
+def test_the_profile_joins_a_first_line_only_when_asked_to(
+    make_api: ApiFactory,
+    redis_server_target: RedisTarget,
+    sqlite_target: SqlTarget,
+    closed_port_url: str,
+    recall_profile: bool,
+) -> None:
+    api = make_api(
+        redis_target=redis_server_target,
+        sql_target=sqlite_target,
+        llm_base_url=closed_port_url,
+        recall_profile=recall_profile,
+    )
+    base = "/v1/personas/innkeeper/players/p1"
+    for kind, summary in [("identity", "I am a carpenter"), ("preference", "I collect stones")]:
+        api.client.post(f"{base}/events", json={"type": kind, "summary": summary}, headers=api.auth)
+
+    preview = api.client.post(
+        f"{base}/turns:preview", json={"text": "Is the road north safe?"}, headers=api.auth
+    ).json()
+
+    # A profile dump carries facts that bear on nothing the player says into the prompt.
+    assert ("profile" in [r["type"] for r in preview["recalled"]]) == recall_profile
 
 
 def test_preview_shows_the_prompt_with_quoted_memories_and_logs_nothing(api: Api) -> None:
