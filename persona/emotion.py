@@ -29,6 +29,10 @@ LABELS = (
     "loneliness",
     "gratitude",
 )
+# The feelings a friend comforts. In every labeled line (train and dev) support goes only with
+# these; the support head alone once asked for comfort on a neutral question about the weather
+# up north ("我下周要去北方送信，那边冷吗？"), and the turn got a comforting fixed line.
+COMFORTED = frozenset({"sadness", "anger", "fear", "anxiety", "loneliness"})
 Matrix = NDArray[np.float32]
 
 
@@ -62,9 +66,8 @@ class EmotionReader:
         if label == "neutral":
             intensity = min(intensity, 0.2)
         support = float(1 / (1 + np.exp(-(x @ self.support_w + self.support_b))))
-        return Reading(
-            label, round(intensity, 2), support >= self.support_threshold, round(float(p[best]), 3)
-        )
+        needs = label in COMFORTED and support >= self.support_threshold
+        return Reading(label, round(intensity, 2), needs, round(float(p[best]), 3))
 
     def save(self, path: Path = ARTEFACT, **meta: object) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
