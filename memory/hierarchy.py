@@ -275,15 +275,8 @@ class Hierarchy:
                     changed.append(old)
                 continue
             event, vector = new
-            if (
-                old is not None
-                and old.current
-                and (old.summary, old.sources)
-                == (
-                    event.summary,
-                    event.sources,
-                )
-            ):
+            said = (event.summary, event.sources)
+            if old is not None and old.current and (old.summary, old.sources) == said:
                 continue
             await self._store.upsert([event], [vector])
             changed.append(event)

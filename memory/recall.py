@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from memory.bearing import BearingJudge
+from memory.bearing import BearingJudge, select
 from memory.embedding import Embedder, unit
 from memory.events import Event, ScoredEvent, subject_of
 from memory.features import Featurize, english_pairs, multilingual
@@ -85,6 +85,21 @@ def _without_redundant_profile(chosen: list[Recalled], said_now: set[str]) -> li
     line being answered."""
     others = {r.event.id for r in chosen if r.signal != "profile"} | said_now
     return [r for r in chosen if r.signal != "profile" or not set(r.event.sources) <= others]
+
+
+# Reciprocal rank fusion's usual constant: a list's top ranks count, none of them dominates.
+_RRF_K = 60
+
+
+def fuse(rankings: Sequence[Sequence[str]]) -> dict[str, float]:
+    """Reciprocal rank fusion: each id scores the sum of 1 / (60 + rank) over the rankings it
+    is in. Scores of different signals (cosine, BM25, probability) are not comparable; ranks
+    are."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, id_ in enumerate(ranking, 1):
+            scores[id_] = scores.get(id_, 0.0) + 1.0 / (_RRF_K + rank)
+    return scores
 
 
 def estimate_tokens(text: str) -> int:
@@ -223,21 +238,10 @@ class Recaller:
     ) -> list[Recalled]:
         """The judge reads every candidate against the line and lets through what bears; a
         near restatement of the line comes through whatever the judge thinks."""
-        memories = np.stack([c.vector for c in candidates])
-        e5 = english = None
-        if judge.reads_e5 and self._featurize is not None:
-            featurize, texts = self._featurize, [text, *(c.event.summary for c in candidates)]
-
-            def read() -> tuple[Vector, Vector, NDArray[np.bool_]]:
-                rows = multilingual(featurize, texts)
-                return rows[0], rows[1:], english_pairs(text, texts[1:])
-
-            line_e5, memories_e5, english = await asyncio.to_thread(read)
-            e5 = (line_e5, memories_e5)
-        types = [c.event.type for c in candidates]
+        p = await self._bearing(candidates, text, line, judge)
         picked = [
-            (i, p)
-            for i, p in judge.choose(line, memories, types, e5, english)
+            (i, float(p[i]))
+            for i in select(p, judge.threshold, judge.cap, judge.margin)
             # The judge's probabilities are least reliable far from anything it was trained
             # on; a link with no similarity at all ("I like the rain" → a stomach) is dropped.
             if candidates[i].cosine >= self._config.min_bearing_relevance
@@ -262,6 +266,64 @@ class Recaller:
             )
             for i, p in picked
         ]
+
+    async def _bearing(
+        self, candidates: list[_Candidate], text: str, line: Vector, judge: BearingJudge
+    ) -> NDArray[np.float32]:
+        """How likely each candidate bears on the line, by the judge."""
+        memories = np.stack([c.vector for c in candidates])
+        e5 = english = None
+        if judge.reads_e5 and self._featurize is not None:
+            featurize, texts = self._featurize, [text, *(c.event.summary for c in candidates)]
+
+            def read() -> tuple[Vector, Vector, NDArray[np.bool_]]:
+                rows = multilingual(featurize, texts)
+                return rows[0], rows[1:], english_pairs(text, texts[1:])
+
+            line_e5, memories_e5, english = await asyncio.to_thread(read)
+            e5 = (line_e5, memories_e5)
+        types = [c.event.type for c in candidates]
+        return judge.probabilities(line, memories, types, e5, english)
+
+    async def search(
+        self,
+        c: Conversation,
+        text: str,
+        k: int,
+        *,
+        include_superseded: bool = False,
+    ) -> list[ScoredEvent]:
+        """The k memories that best answer `text`, ranked as a turn's recall reads them: the
+        nearest by meaning, those sharing telling words (BM25) and, with a judge, how much each
+        bears on the text, fused by reciprocal rank. `events:search` runs this, so one number
+        measures what the turn uses."""
+        [vector] = await self._embedder.embed([text])
+        line = unit(np.asarray(vector, dtype=np.float32))
+        pool = max(3 * k, 30)
+        dense = await self._store.search(
+            c, line.tolist(), pool, include_superseded=include_superseded, with_vectors=True
+        )
+        keyword = await self._store.keyword_search(c, text, pool)
+        found: dict[str, _Candidate] = {}
+        rankings: list[list[str]] = []
+        for hits in (dense, keyword):
+            ranking = []
+            for hit in hits:
+                if hit.vector is None or hit.event.type == PROFILE:
+                    continue
+                if hit.event.id not in found:
+                    memory = unit(np.asarray(hit.vector, dtype=np.float32))
+                    found[hit.event.id] = _Candidate(hit.event, memory, float(memory @ line))
+                ranking.append(hit.event.id)
+            rankings.append(ranking)
+        candidates = list(found.values())
+        if candidates and self._judge is not None:
+            p = await self._bearing(candidates, text, line, self._judge)
+            order = sorted(range(len(candidates)), key=lambda i: -p[i])
+            rankings.append([candidates[i].event.id for i in order])
+        fused = fuse(rankings)
+        ranked = sorted(found, key=lambda i: -fused[i])[:k]
+        return [ScoredEvent(event=found[i].event, score=round(fused[i], 5)) for i in ranked]
 
     def _unjudged(self, candidates: list[_Candidate], now: datetime) -> list[Recalled]:
         cfg = self._config

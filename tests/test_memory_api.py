@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.conftest import Api
+from tests.test_recall import UNRELATED
 
 
 def say(api: Api, text: str, player: str = "p1", turn_id: str | None = None) -> None:
@@ -135,6 +136,20 @@ def test_search_finds_the_event_by_meaning(api: Api) -> None:
 
     assert "stomach" in found[0]["event"]["summary"]
     assert 0 < found[0]["score"] <= 1
+
+
+def test_search_ranks_as_recall_does_what_bears_without_sharing_words(api: Api) -> None:
+    for kind, summary in [("health", "I have a sensitive stomach"), *UNRELATED]:
+        api.client.post(events_url(api), json={"type": kind, "summary": summary}, headers=api.auth)
+
+    found = api.client.post(
+        events_url(api) + ":search",
+        json={"query": "I really want hotpot tonight! The spiciest you have!", "k": 1},
+        headers=api.auth,
+    ).json()["items"]
+
+    # By similarity alone the harvest festival comes first and the stomach second.
+    assert [f["event"]["summary"] for f in found] == ["I have a sensitive stomach"]
 
 
 def test_write_list_filter_and_delete_a_fact(api: Api) -> None:

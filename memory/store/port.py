@@ -36,11 +36,7 @@ def in_scope(payloads: Sequence[dict[str, Any] | None], c: Conversation) -> Even
     """The first stored event among `payloads` that belongs to conversation `c`."""
     for payload in payloads:
         event = from_payload(dict(payload or {}))
-        if (event.tenant_id, event.persona_id, event.player_id) == (
-            c.tenant_id,
-            c.persona_id,
-            c.player_id,
-        ):
+        if owned_by(event, c):
             return event
     return None
 

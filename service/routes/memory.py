@@ -95,16 +95,17 @@ async def list_events(
 @router.post(
     f"{_SCOPED}/events:search",
     response_model=SearchResult,
-    summary="Events nearest in meaning to a query",
+    summary="The events that best answer a query, ranked as a turn's recall ranks them",
+    description="Dense similarity, shared telling words (BM25) and the bearing judge, fused "
+    "by rank; `score` is the fused score (higher is better), not a cosine.",
     responses=_ERRORS,
 )
 async def search_events(
     body: SearchRequest, c: ConversationDep, services: ServicesDep, personas: PersonasDep
 ) -> SearchResult:
     await personas.get(c.persona_id)
-    [vector] = await services.memory.embedder.embed([body.query])
-    found = await services.memory.store.search(
-        c, vector, body.k, include_superseded=body.include_superseded
+    found = await services.memory.recaller.search(
+        c, body.query, body.k, include_superseded=body.include_superseded
     )
     return SearchResult(items=found)
 
