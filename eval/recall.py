@@ -1,12 +1,13 @@
 """Recall quality on the labeled recall set: hit rate and distractor rate.
 
-    python -m eval.recall [--data tests/data/recall_dev.jsonl]
+    python -m eval.recall [--data tests/data/recall_dev.jsonl] [--unrelated 20]
 
 Each case is one player with 8-12 stored memories (most of them distractors) and a new line;
 the service's recall runs as it does at a turn. Hit rate: relevant memories that came back,
 over all relevant memories. Distractor rate: memories that came back but should not have, over
 all that came back. Compares, in one run, dense similarity alone (top 3) against the service's
-recall. Writes eval/results/recall.json.
+recall. `--unrelated N` lends each player N memories of other cases (a longer relationship).
+Writes eval/results/recall.json (recall_N.json with `--unrelated`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import statistics
 import tempfile
 import uuid
@@ -41,6 +43,23 @@ RESULTS = ROOT / "eval" / "results" / "recall.json"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 Method = Callable[[MemoryStore, Conversation, str], Any]
+
+
+def with_unrelated(cases: list[dict[str, Any]], n: int, seed: int = 0) -> list[dict[str, Any]]:
+    """Each case with `n` more memories lent from other cases (a player who has told the NPC
+    much more): none of them is relevant to the case's line, though one may now and then happen
+    to bear on it, so the distractor rate this gives is an upper bound."""
+    if n <= 0:
+        return cases
+    rng = random.Random(seed)
+    padded = []
+    for case in cases:
+        others = [m for other in cases if other["id"] != case["id"] for m in other["memories"]]
+        lent = [
+            {**m, "id": f"lent-{i}"} for i, m in enumerate(rng.sample(others, min(n, len(others))))
+        ]
+        padded.append({**case, "memories": [*case["memories"], *lent]})
+    return padded
 
 
 async def _load(store: MemoryStore, cases: list[dict[str, Any]]) -> dict[str, str]:
@@ -142,11 +161,17 @@ async def run(cases: list[dict[str, Any]]) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument(
+        "--unrelated", type=int, default=0, help="memories lent from other cases to each player"
+    )
     args = parser.parse_args()
     console = Console()
     cases = [json.loads(line) for line in args.data.read_text().splitlines() if line.strip()]
-    results = asyncio.run(run(cases))
-    table = Table(title=f"recall on {len(cases)} cases")
+    results = asyncio.run(run(with_unrelated(cases, args.unrelated)))
+    title = f"recall on {len(cases)} cases" + (
+        f", {args.unrelated} unrelated memories each" if args.unrelated else ""
+    )
+    table = Table(title=title)
     for column in ("method", "hit rate", "distractor rate", "nothing when nothing bears"):
         table.add_column(column)
     for name, r in results.items():
@@ -157,9 +182,11 @@ def main() -> None:
             r["nothing_recalled_when_nothing_bears"],
         )
     console.print(table)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"cases": len(cases), **results}, indent=2) + "\n")
-    console.print(f"written to {RESULTS}")
+    out = RESULTS if not args.unrelated else RESULTS.with_name(f"recall_{args.unrelated}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    body = {"cases": len(cases), "unrelated": args.unrelated, **results}
+    out.write_text(json.dumps(body, indent=2) + "\n")
+    console.print(f"written to {out}")
 
 
 if __name__ == "__main__":

@@ -5,16 +5,19 @@ model. Slow: marked e2e."""
 
 from __future__ import annotations
 
-import argparse
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 
+from service.runtime.local import base_model_dir
 from service.runtime.server import VLLMServer
+from service.settings import Settings
 from tests.conftest import Api, ApiFactory, RedisTarget, SqlTarget
-from training.train import train
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # The adapter path does not depend on which Redis or SQL holds the rest: one combination.
 pytestmark = [
@@ -130,8 +133,14 @@ ROWS = [
 ]
 
 
-def smoke_adapter(model_dir: Path, tmp_path: Path) -> Path:
-    data = tmp_path / "data"
+@pytest.fixture(scope="module", autouse=True)
+def smoke_adapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`make train` for three steps on four lines, in its own process and before this module's
+    LoRA server starts: where the session's server runs int8, that server is a second one in
+    fp32, and training beside both in the test process got it OOM-killed in CI (24 GB)."""
+    model_dir = base_model_dir(Settings())
+    root = tmp_path_factory.mktemp("smoke")
+    data = root / "data"
     data.mkdir()
     with (data / "train.jsonl").open("w") as f:
         for line, reply in ROWS:
@@ -141,26 +150,30 @@ def smoke_adapter(model_dir: Path, tmp_path: Path) -> Path:
             ]
             f.write(json.dumps({"messages": messages, "reply": reply}) + "\n")
     (data / "heldout.jsonl").write_text("")
-    args = argparse.Namespace(
-        data=data,
-        out=tmp_path / "adapter",
-        model=model_dir,
-        rank=8,
-        alpha=16,
-        layers_from=20,
-        epochs=1,
-        steps=3,
-        batch=2,
-        lr=0.05,  # large, so three steps visibly move the model
-        max_tokens=256,
-        seed=0,
-        # Half the memory of fp32: beside two fp32 servers on an AVX2-only CPU, fp32 would
-        # not fit in 24 GB; three steps take seconds in either.
-        dtype="bf16",
-    )
-    card = train(args, Console())
+    out = root / "adapter"
+    # lr 0.05: large, so three steps visibly move the model. bf16: half the memory of fp32;
+    # three steps take seconds in either.
+    options = {
+        "--data": data,
+        "--out": out,
+        "--model": model_dir,
+        "--rank": 8,
+        "--alpha": 16,
+        "--layers-from": 20,
+        "--epochs": 1,
+        "--steps": 3,
+        "--batch": 2,
+        "--lr": 0.05,
+        "--max-tokens": 256,
+        "--seed": 0,
+        "--dtype": "bf16",
+    }
+    command = [sys.executable, "-m", "training.train"]
+    command += [str(x) for pair in options.items() for x in pair]
+    subprocess.run(command, check=True, cwd=ROOT, timeout=900)
+    card = json.loads((out / "card.json").read_text())
     assert card["steps"] == 3 and card["examples"] == 4
-    return args.out  # type: ignore[no-any-return]
+    return out
 
 
 def test_a_smoke_trained_adapter_is_served_to_personas_without_their_own(
@@ -168,9 +181,9 @@ def test_a_smoke_trained_adapter_is_served_to_personas_without_their_own(
     vllm_lora_server: VLLMServer,
     redis_target: RedisTarget,
     sql_target: SqlTarget,
-    tmp_path: Path,
+    smoke_adapter: Path,
 ) -> None:
-    adapter = smoke_adapter(vllm_lora_server.model_dir, tmp_path)
+    adapter = smoke_adapter
     card = json.loads((adapter / "card.json").read_text())
     assert (adapter / "adapter_model.safetensors").stat().st_size > 100_000
     assert card["base_model"] == str(vllm_lora_server.model_dir) and card["seed"] == 0
