@@ -13,6 +13,7 @@ from typing import Literal
 from memory.embedding import Embedder
 from memory.events import Event, event_id
 from memory.extraction.extractor import Candidate
+from memory.hierarchy import DERIVED_TYPES
 from memory.log import Conversation
 from memory.store.port import MemoryStore
 
@@ -79,12 +80,15 @@ class Resolver:
         return decisions
 
     async def _decide(self, c: Conversation, new: Event, vector: list[float]) -> Decision:
+        # A fact said again is the same fact whatever type it was read as this time (a profile
+        # that lists one fact sits as near: it is not a fact).
+        for hit in await self._store.search(c, vector, 3, min_score=DUPLICATE_COSINE):
+            if hit.event.type not in DERIVED_TYPES:
+                return Decision("duplicate", hit.event)
         nearest = await self._store.search(c, vector, 5, types=[new.type])
         if not nearest:
             return Decision("add", new)
         best = nearest[0]
-        if best.score >= DUPLICATE_COSINE:
-            return Decision("duplicate", best.event)
         if new.type == "identity":
             same_slot = next((s for s in nearest if s.event.subject == new.subject), None)
             if same_slot is not None:
