@@ -25,7 +25,7 @@ import structlog
 from memory.embedding import Embedder, unit_rows
 from memory.events import Event, event_id
 from memory.log import Conversation
-from memory.store.port import MemoryStore
+from memory.store.port import MemoryStore, Stored
 
 log = structlog.get_logger(__name__)
 
@@ -204,7 +204,6 @@ def profile_listing(events: Sequence[Event], limit: int) -> tuple[str, list[Even
     return text, listed
 
 
-Stored = tuple[Event, list[float]]  # an event and the embedding stored beside it
 # Enough of a theme's closest events to weigh it; a player's hundredth strain event changes
 # nothing a reflection says.
 _THEME_SEARCH_K = 64

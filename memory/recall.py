@@ -79,6 +79,13 @@ class _Candidate:
     sources: set[str] = field(default_factory=set)
     keyword: float = 0.0
 
+    @classmethod
+    def of(cls, hit: ScoredEvent, line: Vector) -> _Candidate:
+        """A pool hit that came with its stored vector, and its cosine to the line."""
+        assert hit.vector is not None
+        memory = unit(np.asarray(hit.vector, dtype=np.float32))
+        return cls(hit.event, memory, float(memory @ line))
+
 
 def _without_redundant_profile(chosen: list[Recalled], said_now: set[str]) -> list[Recalled]:
     """The profile says nothing new when every fact in it was recalled on its own or is the
@@ -219,10 +226,7 @@ class Recaller:
                     continue
                 candidate = found.get(hit.event.id)
                 if candidate is None:
-                    memory = unit(np.asarray(hit.vector, dtype=np.float32))
-                    candidate = found[hit.event.id] = _Candidate(
-                        hit.event, memory, float(memory @ line)
-                    )
+                    candidate = found[hit.event.id] = _Candidate.of(hit, line)
                 candidate.sources.add(source)
                 if source == "keyword":
                     candidate.keyword = hit.score
@@ -312,8 +316,7 @@ class Recaller:
                 if hit.vector is None or hit.event.type == PROFILE:
                     continue
                 if hit.event.id not in found:
-                    memory = unit(np.asarray(hit.vector, dtype=np.float32))
-                    found[hit.event.id] = _Candidate(hit.event, memory, float(memory @ line))
+                    found[hit.event.id] = _Candidate.of(hit, line)
                 ranking.append(hit.event.id)
             rankings.append(ranking)
         candidates = list(found.values())

@@ -16,11 +16,13 @@ from memory.store.port import (
     INDEXED_KEYWORDS,
     STOPWORD_LANGUAGES,
     TEXT_FIELD,
+    Stored,
     Vector,
     from_payload,
     in_scope,
     owned_by,
     patch_payload,
+    stored_pairs,
     to_payload,
 )
 
@@ -133,9 +135,7 @@ class EdgeMemoryStore:
         events = [from_payload(dict(r.payload or {})) for r in records]
         return sorted(events, key=lambda e: (e.created_at, e.id))
 
-    async def list_with_vectors(
-        self, c: Conversation, *, limit: int = 5000
-    ) -> list[tuple[Event, list[float]]]:
+    async def list_with_vectors(self, c: Conversation, *, limit: int = 5000) -> list[Stored]:
         request = qe.ScrollRequest(
             limit=limit,
             filter=_scope_filter(c, None, False),
@@ -143,16 +143,9 @@ class EdgeMemoryStore:
             with_vector=True,
         )
         records, _ = await self._run(self._shard.scroll, request)
-        pairs = [
-            (from_payload(dict(r.payload or {})), vector)
-            for r in records
-            if (vector := _dense(r.vector)) is not None
-        ]
-        return sorted(pairs, key=lambda p: (p[0].created_at, p[0].id))
+        return stored_pairs((r.payload, _dense(r.vector)) for r in records)
 
-    async def get_with_vectors(
-        self, c: Conversation, event_ids: Sequence[str]
-    ) -> list[tuple[Event, list[float]]]:
+    async def get_with_vectors(self, c: Conversation, event_ids: Sequence[str]) -> list[Stored]:
         if not event_ids:
             return []
         records = await self._run(
@@ -160,8 +153,8 @@ class EdgeMemoryStore:
                 point_ids=list(event_ids), with_payload=True, with_vector=True
             )
         )
-        pairs = [(from_payload(dict(r.payload or {})), _dense(r.vector)) for r in records]
-        return [(e, v) for e, v in pairs if v is not None and owned_by(e, c)]
+        pairs = stored_pairs((r.payload, _dense(r.vector)) for r in records)
+        return [(e, v) for e, v in pairs if owned_by(e, c)]
 
     async def search(
         self,

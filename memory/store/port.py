@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from memory.events import Event, ScoredEvent
@@ -41,6 +41,18 @@ def in_scope(payloads: Sequence[dict[str, Any] | None], c: Conversation) -> Even
     return None
 
 
+Stored = tuple[Event, list[float]]  # an event and the embedding stored beside it
+
+
+def stored_pairs(
+    points: Iterable[tuple[dict[str, Any] | None, list[float] | None]],
+) -> list[Stored]:
+    """Stored events with their embeddings, oldest first, from (payload, vector) as an adapter
+    reads them; a point that came without a vector is left out."""
+    pairs = [(from_payload(dict(payload or {})), v) for payload, v in points if v is not None]
+    return sorted(pairs, key=lambda p: (p[0].created_at, p[0].id))
+
+
 def owned_by(event: Event, c: Conversation) -> bool:
     return (event.tenant_id, event.persona_id, event.player_id) == (
         c.tenant_id,
@@ -72,15 +84,11 @@ class MemoryStore(Protocol):
     ) -> list[Event]:
         """The player's events, oldest first."""
 
-    async def list_with_vectors(
-        self, c: Conversation, *, limit: int = 5000
-    ) -> list[tuple[Event, list[float]]]:
+    async def list_with_vectors(self, c: Conversation, *, limit: int = 5000) -> list[Stored]:
         """The player's current events with the embeddings stored beside them, oldest first:
         what derived memories are computed from without embedding anything again."""
 
-    async def get_with_vectors(
-        self, c: Conversation, event_ids: Sequence[str]
-    ) -> list[tuple[Event, list[float]]]:
+    async def get_with_vectors(self, c: Conversation, event_ids: Sequence[str]) -> list[Stored]:
         """Those of `event_ids` that are the player's events (current or not), with their
         stored embeddings."""
 

@@ -20,11 +20,13 @@ from memory.store.port import (
     INDEXED_KEYWORDS,
     STOPWORD_LANGUAGES,
     TEXT_FIELD,
+    Stored,
     Vector,
     from_payload,
     in_scope,
     owned_by,
     patch_payload,
+    stored_pairs,
     to_payload,
 )
 
@@ -161,9 +163,7 @@ class QdrantMemoryStore:
         events = [from_payload(dict(r.payload or {})) for r in records]
         return sorted(events, key=lambda e: (e.created_at, e.id))
 
-    async def list_with_vectors(
-        self, c: Conversation, *, limit: int = 5000
-    ) -> list[tuple[Event, list[float]]]:
+    async def list_with_vectors(self, c: Conversation, *, limit: int = 5000) -> list[Stored]:
         records, _ = await self._client.scroll(
             self._collection,
             scroll_filter=_scope_filter(c, None, False),
@@ -171,23 +171,16 @@ class QdrantMemoryStore:
             with_payload=True,
             with_vectors=True,
         )
-        pairs = [
-            (from_payload(dict(r.payload or {})), vector)
-            for r in records
-            if (vector := _plain(r.vector)) is not None
-        ]
-        return sorted(pairs, key=lambda p: (p[0].created_at, p[0].id))
+        return stored_pairs((r.payload, _plain(r.vector)) for r in records)
 
-    async def get_with_vectors(
-        self, c: Conversation, event_ids: Sequence[str]
-    ) -> list[tuple[Event, list[float]]]:
+    async def get_with_vectors(self, c: Conversation, event_ids: Sequence[str]) -> list[Stored]:
         if not event_ids:
             return []
         records = await self._client.retrieve(
             self._collection, list(event_ids), with_payload=True, with_vectors=True
         )
-        pairs = [(from_payload(dict(r.payload or {})), _plain(r.vector)) for r in records]
-        return [(e, v) for e, v in pairs if v is not None and owned_by(e, c)]
+        pairs = stored_pairs((r.payload, _plain(r.vector)) for r in records)
+        return [(e, v) for e, v in pairs if owned_by(e, c)]
 
     async def search(
         self,
