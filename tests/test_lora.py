@@ -76,6 +76,9 @@ def test_a_personas_adapter_is_loaded_at_run_time_and_changes_its_reply(
         sql_target=sql_target,
         llm_base_url=vllm_lora_server.base_url,
         llm_seed=7,
+        # No wall-clock cut on the redraws: a budget that runs out on one turn and not on its
+        # twin sends a fixed line to one only (CI saw it on a slow fp32 LoRA server).
+        reflection_budget_s=3600,
     )
     create(
         api,
