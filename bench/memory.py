@@ -31,12 +31,12 @@ from bench.turn_latency import ServiceThread, percentile
 from memory.bearing import BearingJudge
 from memory.embedding import shared_minilm
 from memory.events import Event
-from memory.features import shared_featurizer
+from memory.features import shared_featurizer, shared_note_embedder
 from memory.hierarchy import Hierarchy
 from memory.log import Conversation
 from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
-from memory.store.port import MemoryStore
+from memory.store.port import E5_DIM, MemoryStore
 from memory.store.qdrant import QdrantMemoryStore
 from service.logging import configure_logging
 from service.runtime.server import free_port
@@ -44,6 +44,10 @@ from service.settings import Settings
 
 RESULTS = Path(__file__).parent / "results" / "memory.json"
 PLAYERS = 1000
+LONG_PLAYER = 5000  # one player of months of play, in the recall benchmark
+# `--e5-at-query`: notes stored without their e5 vectors, as before they were stored, so recall
+# embeds every candidate per query: the same run measures both.
+AT_QUERY_E5 = False
 DIM = 384
 LINES = [
     "I have a sensitive stomach, spicy food wrecks me",
@@ -106,16 +110,25 @@ VOCABULARY = np.array(
 )
 
 
-def _events(n: int, rng: np.random.Generator) -> tuple[list[Event], np.ndarray]:
+def _events(
+    n: int, rng: np.random.Generator, players: list[tuple[str, int]] | None = None
+) -> tuple[list[Event], np.ndarray, np.ndarray]:
+    """n events with random unit MiniLM and e5 vectors, spread over PLAYERS players, or over
+    `players` (name, how many events) where given."""
     now = datetime.now(UTC)
-    vectors = rng.standard_normal((n, DIM)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = _unit(rng.standard_normal((n, DIM)))
+    e5 = _unit(rng.standard_normal((n, E5_DIM)))
+    owners = (
+        [f"p{i % PLAYERS}" for i in range(n)]
+        if players is None
+        else [name for name, count in players for _ in range(count)]
+    )
     events = [
         Event(
             id=str(uuid.uuid4()),
             tenant_id="bench",
             persona_id="innkeeper",
-            player_id=f"p{i % PLAYERS}",
+            player_id=owners[i],
             type="health",
             subject=f"s{i}",
             summary=" ".join(rng.choice(VOCABULARY, 6)),
@@ -124,20 +137,36 @@ def _events(n: int, rng: np.random.Generator) -> tuple[list[Event], np.ndarray]:
         )
         for i in range(n)
     ]
-    return events, vectors
+    return events, vectors, e5
+
+
+def _unit(matrix: np.ndarray) -> np.ndarray:
+    return np.asarray(matrix / np.linalg.norm(matrix, axis=1, keepdims=True), dtype=np.float32)
+
+
+async def _insert(
+    store: MemoryStore,
+    data: tuple[list[Event], np.ndarray, np.ndarray],
+    progress: Progress,
+    label: str,
+) -> float:
+    events, vectors, e5 = data
+    stored_e5 = None if AT_QUERY_E5 else e5
+    task = progress.add_task(f"{label}: insert {len(events):,}", total=len(events))
+    started = time.perf_counter()
+    for i in range(0, len(events), 1000):
+        batch = slice(i, i + 1000)
+        e5_batch = None if stored_e5 is None else stored_e5[batch].tolist()
+        await store.upsert(events[batch], vectors[batch].tolist(), e5_batch)
+        progress.advance(task, len(events[batch]))
+    return time.perf_counter() - started
 
 
 async def _search_latency(
     store: MemoryStore, n: int, queries: int, progress: Progress, label: str
 ) -> dict[str, Any]:
     rng = np.random.default_rng(7)
-    events, vectors = _events(n, rng)
-    task = progress.add_task(f"{label}: insert {n:,}", total=n)
-    started = time.perf_counter()
-    for i in range(0, n, 1000):
-        await store.upsert(events[i : i + 1000], vectors[i : i + 1000].tolist())
-        progress.advance(task, min(1000, n - i))
-    insert_s = time.perf_counter() - started
+    insert_s = await _insert(store, _events(n, rng), progress, label)
     timings = []
     task = progress.add_task(f"{label}: {queries} queries", total=queries)
     for _ in range(queries):
@@ -158,16 +187,28 @@ async def _search_latency(
     }
 
 
-async def _recall_latency(store: MemoryStore, n: int, turns: int) -> dict[str, Any]:
-    """A whole recall as the first line of a conversation runs it: embed the line; dense,
-    standing-fact and keyword searches; the bearing judge; the profile; two lore searches."""
+async def _recall_latency(
+    store: MemoryStore, n: int, turns: int, players: list[str], label: str
+) -> dict[str, Any]:
+    """A whole recall as the first line of a conversation runs it, after the turn's character
+    reader has embedded the line: dense, standing-fact and keyword searches; the bearing judge
+    (its e5 half reads the vectors stored with the events); the profile; two lore searches."""
     recaller = Recaller(
-        store, shared_minilm(), RecallConfig(), BearingJudge.load(), shared_featurizer()
+        store,
+        shared_minilm(),
+        RecallConfig(),
+        BearingJudge.load(),
+        shared_featurizer(),
+        # As the service runs it (the line's vector from the features the turn has read);
+        # `--e5-at-query` measures recall as it was before either was stored or shared.
+        dense_in_features=not AT_QUERY_E5,
     )
     rng = np.random.default_rng(11)
     timings = []
     for i in range(turns):
-        player = Conversation("bench", "innkeeper", f"p{rng.integers(PLAYERS)}")
+        player = Conversation("bench", "innkeeper", players[int(rng.integers(len(players)))])
+        # A turn's character reader reads the line first; recall then finds its features cached.
+        shared_featurizer()([LINES[i % len(LINES)]])
         started = time.perf_counter()
         await recaller.recall(
             player,
@@ -179,6 +220,7 @@ async def _recall_latency(store: MemoryStore, n: int, turns: int) -> dict[str, A
         timings.append((time.perf_counter() - started) * 1000)
     return {
         "events": n,
+        "players": label,
         "turns": turns,
         "p50_ms": round(percentile(timings, 0.5), 2),
         "p95_ms": round(percentile(timings, 0.95), 2),
@@ -186,12 +228,18 @@ async def _recall_latency(store: MemoryStore, n: int, turns: int) -> dict[str, A
 
 
 async def pool_search(sizes: list[int], console: Console) -> dict[str, Any]:
+    """Search and recall over pools of `sizes` events of 1,000 players (a few events each);
+    recall again over a pool of the largest size made of players of 1,000 events and one
+    player of 5,000, where a long relationship's cost shows."""
     results: dict[str, Any] = {"edge": [], "qdrant_local": [], "recall_edge": []}
+    spread = [f"p{i}" for i in range(PLAYERS)]
     with Progress(console=console) as progress, tempfile.TemporaryDirectory() as scratch:
         for n in sizes:
             edge = EdgeMemoryStore(Path(scratch) / f"edge-{n}", DIM)
             results["edge"].append(await _search_latency(edge, n, 500, progress, "edge"))
-            results["recall_edge"].append(await _recall_latency(edge, n, 200))
+            results["recall_edge"].append(
+                await _recall_latency(edge, n, 200, spread, f"{PLAYERS} of {n // PLAYERS:,}")
+            )
             await edge.close()
             # Local mode scans in Python (~1.5 s a query at 100k): fewer queries there.
             local = await QdrantMemoryStore.connect(":memory:", f"bench{n}", DIM)
@@ -200,36 +248,53 @@ async def pool_search(sizes: list[int], console: Console) -> dict[str, Any]:
                 await _search_latency(local, n, queries, progress, "qdrant local")
             )
             await local.close()
+        n = max(sizes)
+        many = [(f"m{i}", 1000) for i in range((n - LONG_PLAYER) // 1000)]
+        edge = EdgeMemoryStore(Path(scratch) / "edge-long", DIM)
+        rng = np.random.default_rng(3)
+        await _insert(edge, _events(n, rng, [*many, ("long", LONG_PLAYER)]), progress, "edge")
+        results["recall_edge"] += [
+            await _recall_latency(edge, n, 200, [m for m, _ in many], f"{len(many)} of 1,000"),
+            await _recall_latency(edge, n, 200, ["long"], f"one of {LONG_PLAYER:,}"),
+        ]
+        await edge.close()
     return results
 
 
 async def write_by_pool_size(sizes: list[int], writes: int, console: Console) -> list[Any]:
-    """One player's event write as `POST .../events` does it (embed the note, upsert, refresh
-    the profile and reflections) when that player already holds n events: a write must cost
-    the same for a player of ten events and one of thousands."""
-    embedder = shared_minilm()
+    """One player's event write as `POST .../events` does it (embed the note in MiniLM and e5,
+    upsert, refresh the profile and reflections) when that player already holds n events: a
+    write must cost the same for a player of ten events and one of thousands."""
+    notes = shared_note_embedder()
     rng = np.random.default_rng(5)
     rows = []
     with Progress(console=console) as progress, tempfile.TemporaryDirectory() as scratch:
         for n in sizes:
-            store = EdgeMemoryStore(Path(scratch) / f"writes-{n}", embedder.dim)
-            hierarchy = Hierarchy(store, embedder)
+            store = EdgeMemoryStore(Path(scratch) / f"writes-{n}", notes.dim)
+            hierarchy = Hierarchy(store, notes)
             player = Conversation("bench", "innkeeper", "long")
-            events, vectors = _events(n, rng)
-            events = [e.model_copy(update={"player_id": player.player_id}) for e in events]
-            for i in range(0, n, 1000):
-                await store.upsert(events[i : i + 1000], vectors[i : i + 1000].tolist())
+            await _insert(store, _events(n, rng, [(player.player_id, n)]), progress, "writes")
             await hierarchy.refresh(player, datetime.now(UTC))  # theme lines embedded once
             timings = []
             task = progress.add_task(f"writes at {n:,} events", total=writes)
             for i in range(writes):
                 now = datetime.now(UTC)
-                event = events[0].model_copy(
-                    update={"id": str(uuid.uuid4()), "summary": LINES[i % len(LINES)]}
+                # A note never written before: the featurizer's cache must not serve it.
+                summary = f"{LINES[i % len(LINES)]} ({n}-{i})"
+                event = Event(
+                    id=str(uuid.uuid4()),
+                    tenant_id="bench",
+                    persona_id="innkeeper",
+                    player_id=player.player_id,
+                    type="health",
+                    subject=f"w{i}",
+                    summary=summary,
+                    created_at=now,
+                    valid_from=now,
                 )
                 started = time.perf_counter()
-                [vector] = await embedder.embed([event.summary])
-                await store.upsert([event], [vector])
+                embedded = await notes([event.summary])
+                await store.upsert([event], embedded.dense, None if AT_QUERY_E5 else embedded.e5)
                 await hierarchy.refresh(player, now, [event.id])
                 timings.append((time.perf_counter() - started) * 1000)
                 progress.advance(task)
@@ -277,15 +342,33 @@ def main() -> None:
     parser.add_argument("--player-sizes", type=int, nargs="+", default=[10, 100, 1000, 5000])
     parser.add_argument("--writes", type=int, default=40)
     parser.add_argument("--only-writes", action="store_true", help="the write benchmark alone")
+    parser.add_argument(
+        "--only-pool", action="store_true", help="pool search and recall alone (no gateway)"
+    )
+    parser.add_argument(
+        "--e5-at-query",
+        action="store_true",
+        help="store notes without e5 (as before), so recall embeds candidates per query",
+    )
     args = parser.parse_args()
+    global AT_QUERY_E5
+    AT_QUERY_E5 = args.e5_at_query
     configure_logging("error")  # the switched-off model warns on every turn
     console = Console()
-    result: dict[str, Any] = {"measured_at": datetime.now(UTC).isoformat()}
+    result: dict[str, Any] = {
+        "measured_at": datetime.now(UTC).isoformat(),
+        "e5": "computed per query" if AT_QUERY_E5 else "stored at write time",
+    }
+    suffix = "_e5_at_query" if AT_QUERY_E5 else ""
+    if args.only_pool:
+        result["pool_search"] = asyncio.run(pool_search(args.sizes, console))
+        _write(result, RESULTS.with_name(f"memory_pool{suffix}.json"), console)
+        return
     result["write_by_pool_size"] = asyncio.run(
         write_by_pool_size(args.player_sizes, args.writes, console)
     )
     if args.only_writes:
-        console.print_json(data=result)
+        _write(result, RESULTS.with_name(f"memory_writes{suffix}.json"), console)
         return
     with tempfile.TemporaryDirectory() as scratch:
         settings = Settings(
@@ -301,10 +384,14 @@ def main() -> None:
                 turn_to_searchable(settings, args.turns, console)
             )
     result["pool_search"] = asyncio.run(pool_search(args.sizes, console))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    _write(result, RESULTS.with_name(f"memory{suffix}.json"), console)
+
+
+def _write(result: dict[str, Any], path: Path, console: Console) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
     console.print_json(data=result)
-    console.print(f"written to {RESULTS}")
+    console.print(f"written to {path}")
 
 
 if __name__ == "__main__":

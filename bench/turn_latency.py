@@ -50,6 +50,10 @@ LINES = [
 ]
 
 
+# The stages of a turn (its `timings`) that run before the model is called.
+BEFORE_MODEL = ("persona_ms", "log_ms", "read_ms", "recall_ms", "prompt_ms")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -98,17 +102,17 @@ async def measure(settings: Settings, turns: int, warmup: int, console: Console)
                 completion = await model.reply(messages, None, name)
                 return (time.perf_counter() - started) * 1000, completion.completion_tokens
 
-            async def turn(url: str = url, text: str = text) -> tuple[float, str]:
+            async def turn(url: str = url, text: str = text) -> tuple[float, dict[str, float]]:
                 started = time.perf_counter()
                 response = await client.post(url, json={"text": text})
                 response.raise_for_status()
-                return (time.perf_counter() - started) * 1000, response.json()["reply"]
+                return (time.perf_counter() - started) * 1000, response.json()["timings"]
 
             if i % 2:
                 direct_ms, direct_tokens = await direct()
-                turn_ms, _ = await turn()
+                turn_ms, timings = await turn()
             else:
-                turn_ms, _ = await turn()
+                turn_ms, timings = await turn()
                 direct_ms, direct_tokens = await direct()
             if i >= warmup:
                 rows.append(
@@ -118,6 +122,10 @@ async def measure(settings: Settings, turns: int, warmup: int, console: Console)
                         "turn_ms": turn_ms,
                         "direct_ms": direct_ms,
                         "added_ms": turn_ms - direct_ms,
+                        # The gateway's own work before the model is called, as the turn
+                        # reports it: what no redraw or sampling difference can blur.
+                        "before_model_ms": sum(timings[k] for k in BEFORE_MODEL),
+                        "recall_ms": timings["recall_ms"],
                         "tokens": direct_tokens,
                     }
                 )
@@ -143,6 +151,14 @@ async def measure(settings: Settings, turns: int, warmup: int, console: Console)
             "p50": percentile(added, 0.5),
             "p95": percentile(added, 0.95),
             "mean": statistics.fmean(added),
+        },
+        "gateway_before_model_ms": {
+            "p50": percentile([r["before_model_ms"] for r in rows], 0.5),
+            "p95": percentile([r["before_model_ms"] for r in rows], 0.95),
+        },
+        "recall_ms": {
+            "p50": percentile([r["recall_ms"] for r in rows], 0.5),
+            "p95": percentile([r["recall_ms"] for r in rows], 0.95),
         },
         "mean_completion_tokens": statistics.fmean(r["tokens"] for r in rows),
         "memory_tokens_per_turn": {

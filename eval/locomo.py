@@ -28,7 +28,7 @@ from rich.progress import track
 from memory.bearing import BearingJudge
 from memory.embedding import shared_minilm
 from memory.events import Event
-from memory.features import shared_featurizer
+from memory.features import shared_featurizer, shared_note_embedder
 from memory.log import Conversation
 from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
@@ -83,7 +83,8 @@ async def evaluate(
                 )
                 for t in turns
             ]
-            await store.upsert(events, await embedder.embed([e.summary for e in events]))
+            embedded = await shared_note_embedder()([e.summary for e in events])
+            await store.upsert(events, embedded.dense, embedded.e5)
             for qa in sample.get("qa", []):
                 evidence = set(qa.get("evidence") or [])
                 # Category 5 (adversarial, unanswerable) is left out, as memory layers report.

@@ -31,7 +31,7 @@ from rich.table import Table
 from memory.bearing import BearingJudge
 from memory.embedding import shared_minilm
 from memory.events import Event
-from memory.features import shared_featurizer
+from memory.features import shared_featurizer, shared_note_embedder
 from memory.log import Conversation
 from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
@@ -64,7 +64,6 @@ def with_unrelated(cases: list[dict[str, Any]], n: int, seed: int = 0) -> list[d
 
 async def _load(store: MemoryStore, cases: list[dict[str, Any]]) -> dict[str, str]:
     """Store every case's memories under its own player; return event id → memory id."""
-    embedder = shared_minilm()
     ids: dict[str, str] = {}
     for case in cases:
         scope = Conversation("eval", "npc", case["id"])
@@ -83,7 +82,8 @@ async def _load(store: MemoryStore, cases: list[dict[str, Any]]) -> dict[str, st
             )
             ids[event.id] = memory["id"]
             events.append(event)
-        await store.upsert(events, await embedder.embed([e.summary for e in events]))
+        embedded = await shared_note_embedder()([e.summary for e in events])
+        await store.upsert(events, embedded.dense, embedded.e5)
     return ids
 
 

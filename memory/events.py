@@ -90,3 +90,5 @@ class ScoredEvent(BaseModel):
     score: float
     # The stored embedding, when a caller asked for it (recall's bearing judge); never sent out.
     vector: list[float] | None = Field(None, exclude=True)
+    # Its stored e5 embedding, where the pool holds one (what the judge's multilingual half reads).
+    e5: list[float] | None = Field(None, exclude=True)

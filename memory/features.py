@@ -7,16 +7,18 @@ all. Callers run it from worker threads (`asyncio.to_thread`), hence the lock.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from memory.embedding import shared_minilm, unit_rows
+from memory.embedding import Embedder, shared_minilm, unit_rows
 from memory.extraction.classifier import Featurizer
 from persona.language import language_of
 
@@ -82,3 +84,48 @@ def english_pairs(line: str, texts: Sequence[str]) -> NDArray[np.bool_]:
 def shared_featurizer() -> CachedFeaturize:
     """One featurizer per process, with its cache: loading the models takes seconds."""
     return CachedFeaturize(Featurizer(shared_minilm()))
+
+
+@dataclass(frozen=True)
+class NoteVectors:
+    """What recall reads of notes, computed once when they are written and stored beside them:
+    the pool's embedding (dense search, the judge's MiniLM half) and e5 (the judge's
+    multilingual half; None where no judge reads it)."""
+
+    dense: list[list[float]]
+    e5: list[list[float]] | None
+
+
+class NoteEmbedder:
+    """Embeds notes as they are written, so no query ever embeds a stored memory again."""
+
+    def __init__(
+        self, embedder: Embedder, featurize: Featurize | None, *, dense_in_features: bool = False
+    ) -> None:
+        """`featurize`: the MiniLM ⊕ e5 featurizer (None: no e5 stored); `dense_in_features`:
+        the embedder is the featurizer's own MiniLM, so one call gives both."""
+        self._embedder = embedder
+        self._featurize = featurize
+        self._dense_in_features = dense_in_features and featurize is not None
+
+    @property
+    def dim(self) -> int:
+        return self._embedder.dim
+
+    async def dense(self, texts: Sequence[str]) -> list[list[float]]:
+        return await self._embedder.embed(texts)
+
+    async def __call__(self, texts: Sequence[str]) -> NoteVectors:
+        featurize = self._featurize
+        if not texts or featurize is None:
+            return NoteVectors(await self._embedder.embed(texts), None)
+        rows = await asyncio.to_thread(featurize, list(texts))
+        e5 = unit_rows(rows[:, featurize.english_dim :]).tolist()
+        if self._dense_in_features:
+            return NoteVectors(rows[:, : featurize.english_dim].tolist(), e5)
+        return NoteVectors(await self._embedder.embed(texts), e5)
+
+
+def shared_note_embedder() -> NoteEmbedder:
+    """Notes embedded as the embedded mode writes them: MiniLM and e5 in one featurizer call."""
+    return NoteEmbedder(shared_minilm(), shared_featurizer(), dense_in_features=True)

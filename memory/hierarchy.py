@@ -22,8 +22,9 @@ from datetime import datetime
 import numpy as np
 import structlog
 
-from memory.embedding import Embedder, unit_rows
+from memory.embedding import unit_rows
 from memory.events import Event, event_id
+from memory.features import NoteEmbedder
 from memory.log import Conversation
 from memory.store.port import MemoryStore, Stored
 
@@ -211,13 +212,15 @@ _THEME_SEARCH_K = 64
 
 class Hierarchy:
     def __init__(
-        self, store: MemoryStore, embedder: Embedder, config: HierarchyConfig | None = None
+        self, store: MemoryStore, notes: NoteEmbedder, config: HierarchyConfig | None = None
     ) -> None:
         self._store = store
-        self._embedder = embedder
+        self._notes = notes
         self._config = config or HierarchyConfig()
         self._themes: np.ndarray | None = None
         self._statements: dict[str, list[float]] = {}
+        # A theme statement's e5 vector, stored with its reflection for the bearing judge.
+        self._statement_e5: dict[str, list[float]] = {}
 
     async def refresh(
         self, c: Conversation, now: datetime, changed: Sequence[str] | None = None
@@ -277,7 +280,8 @@ class Hierarchy:
             said = (event.summary, event.sources)
             if old is not None and old.current and (old.summary, old.sources) == said:
                 continue
-            await self._store.upsert([event], [vector])
+            e5 = self._statement_e5.get(event.summary) if event.type == REFLECTION else None
+            await self._store.upsert([event], [vector], None if e5 is None else [e5])
             changed.append(event)
         if changed:
             log.debug("hierarchy.refreshed", persona=c.persona_id, changed=len(changed))
@@ -345,14 +349,17 @@ class Hierarchy:
             importance,
         )
         if theme.key not in self._statements:
-            [self._statements[theme.key]] = await self._embedder.embed([theme.statement])
+            embedded = await self._notes([theme.statement])
+            [self._statements[theme.key]] = embedded.dense
+            if embedded.e5 is not None:
+                [self._statement_e5[theme.statement]] = embedded.e5
         return reflection, self._statements[theme.key]
 
     async def _theme_vectors(self) -> list[np.ndarray]:
         if self._themes is None:
             examples = [x for theme in THEMES for x in theme.examples]
             self._themes = unit_rows(
-                np.asarray(await self._embedder.embed(examples), dtype=np.float32)
+                np.asarray(await self._notes.dense(examples), dtype=np.float32)
             )
         anchors, start = [], 0
         for theme in THEMES:

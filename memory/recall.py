@@ -37,7 +37,8 @@ STANDING_TYPES = ("identity", "health", "commitment", "plan")
 @dataclass(frozen=True)
 class RecallConfig:
     dense_k: int = 10
-    standing_k: int = 50
+    # The standing facts nearest the line: the judge reads each (a long player holds hundreds).
+    standing_k: int = 25
     keyword_k: int = 5
     lore_k: int = 2
     min_lore_relevance: float = 0.4
@@ -78,13 +79,15 @@ class _Candidate:
     cosine: float
     sources: set[str] = field(default_factory=set)
     keyword: float = 0.0
+    e5: Vector | None = None  # stored at write time; None in a pool made before that
 
     @classmethod
     def of(cls, hit: ScoredEvent, line: Vector) -> _Candidate:
-        """A pool hit that came with its stored vector, and its cosine to the line."""
+        """A pool hit that came with its stored vectors, and its cosine to the line."""
         assert hit.vector is not None
         memory = unit(np.asarray(hit.vector, dtype=np.float32))
-        return cls(hit.event, memory, float(memory @ line))
+        e5 = None if hit.e5 is None else unit(np.asarray(hit.e5, dtype=np.float32))
+        return cls(hit.event, memory, float(memory @ line), e5=e5)
 
 
 def _without_redundant_profile(chosen: list[Recalled], said_now: set[str]) -> list[Recalled]:
@@ -123,13 +126,17 @@ class Recaller:
         config: RecallConfig,
         judge: BearingJudge | None = None,
         featurize: Featurize | None = None,
+        *,
+        dense_in_features: bool = False,
     ) -> None:
         """`featurize`: the e5 features a judge that reads them needs (cached and shared with
-        the character reader, which has just read the same line)."""
+        the character reader, which has just read the same line); `dense_in_features`: the
+        embedder is the featurizer's own MiniLM, so the line's vector comes from its features."""
         if judge is not None and judge.reads_e5 and featurize is None:
             raise ValueError("the bearing judge reads e5 features: pass `featurize`")
         self._store = store
         self._embedder = embedder
+        self._line_features = featurize if dense_in_features else None
         self._config = config
         self._judge = judge
         self._featurize = featurize
@@ -151,8 +158,7 @@ class Recaller:
         `lore_owners`: whose lore the persona knows (itself, its world).
         `turn_id`: this turn, whose own line the worker may already have stored: never
         recalled back to it."""
-        [vector] = await self._embedder.embed([text])
-        line = unit(np.asarray(vector, dtype=np.float32))
+        line = await self._line(text)
         chosen: list[Recalled] = []
         if opening and (profile := await self._store.get(c, profile_id(c))) is not None:
             chosen.append(self._scored(profile, 1.0, "profile", now))
@@ -169,6 +175,15 @@ class Recaller:
         return self._within_budget(
             sorted(_without_redundant_profile(chosen, own), key=lambda r: -r.score)
         )
+
+    async def _line(self, text: str) -> Vector:
+        """The line's vector in the pool's embedding."""
+        if (featurize := self._line_features) is not None:
+            # A turn's character reader has just read the line: its features are cached.
+            row = await asyncio.to_thread(featurize, [text])
+            return unit(row[0, : featurize.english_dim])
+        [vector] = await self._embedder.embed([text])
+        return unit(np.asarray(vector, dtype=np.float32))
 
     async def _lore(
         self, tenant_id: str, owners: Sequence[str], text: str, line: Vector, now: datetime
@@ -278,11 +293,17 @@ class Recaller:
         memories = np.stack([c.vector for c in candidates])
         e5 = english = None
         if judge.reads_e5 and self._featurize is not None:
-            featurize, texts = self._featurize, [text, *(c.event.summary for c in candidates)]
+            featurize = self._featurize
+            summaries = [c.event.summary for c in candidates]
+            # Only the line is embedded here: notes carry the e5 vector stored with them, but
+            # for those of a pool made before it was stored.
+            missing = [i for i, c in enumerate(candidates) if c.e5 is None]
 
             def read() -> tuple[Vector, Vector, NDArray[np.bool_]]:
-                rows = multilingual(featurize, texts)
-                return rows[0], rows[1:], english_pairs(text, texts[1:])
+                rows = multilingual(featurize, [text, *(summaries[i] for i in missing)])
+                found = dict(zip(missing, rows[1:], strict=True))
+                stored = [found[i] if c.e5 is None else c.e5 for i, c in enumerate(candidates)]
+                return rows[0], np.stack(stored), english_pairs(text, summaries)
 
             line_e5, memories_e5, english = await asyncio.to_thread(read)
             e5 = (line_e5, memories_e5)
@@ -301,8 +322,7 @@ class Recaller:
         nearest by meaning, those sharing telling words (BM25) and, with a judge, how much each
         bears on the text, fused by reciprocal rank. `events:search` runs this, so one number
         measures what the turn uses."""
-        [vector] = await self._embedder.embed([text])
-        line = unit(np.asarray(vector, dtype=np.float32))
+        line = await self._line(text)
         pool = max(3 * k, 30)
         dense = await self._store.search(
             c, line.tolist(), pool, include_superseded=include_superseded, with_vectors=True

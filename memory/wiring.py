@@ -13,7 +13,7 @@ from memory.embedding import Embedder, OpenAIEmbedder, shared_minilm
 from memory.extraction.classifier import Featurizer, Heads
 from memory.extraction.extractor import ClassifierExtractor, Extractor, LLMExtractor
 from memory.extraction.resolver import Resolver
-from memory.features import shared_featurizer
+from memory.features import NoteEmbedder, shared_featurizer
 from memory.hierarchy import Hierarchy
 from memory.log import ConversationLog
 from memory.recall import RecallConfig, Recaller
@@ -27,6 +27,7 @@ from service.settings import Settings
 @dataclass
 class Memory:
     embedder: Embedder
+    notes: NoteEmbedder  # what every write embeds a note with (the embedder's vector and e5)
     store: MemoryStore
     extractor: Extractor
     resolver: Resolver
@@ -76,18 +77,26 @@ def bearing_judge(settings: Settings) -> BearingJudge | None:
 async def build_memory(settings: Settings, llm_base_url: str) -> Memory:
     embedder = make_embedder(settings)
     store = await make_store(settings, embedder.dim)
+    judge = bearing_judge(settings)
+    notes = NoteEmbedder(
+        embedder,
+        shared_featurizer() if judge is not None and judge.reads_e5 else None,
+        dense_in_features=embedder is shared_minilm(),
+    )
     return Memory(
         embedder=embedder,
+        notes=notes,
         store=store,
         extractor=make_extractor(settings, llm_base_url),
-        resolver=Resolver(store, embedder),
-        hierarchy=Hierarchy(store, embedder),
+        resolver=Resolver(store, notes),
+        hierarchy=Hierarchy(store, notes),
         recaller=Recaller(
             store,
             embedder,
             RecallConfig(budget_tokens=settings.recall_budget_tokens),
-            bearing_judge(settings),
+            judge,
             shared_featurizer(),
+            dense_in_features=embedder is shared_minilm(),
         ),
     )
 

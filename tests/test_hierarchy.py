@@ -10,12 +10,19 @@ import pytest
 
 from memory.embedding import shared_minilm
 from memory.events import Event, event_id
+from memory.features import NoteEmbedder
 from memory.hierarchy import PROFILE, REFLECTION, Hierarchy, profile_id, profile_text
 from memory.log import Conversation
 from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
 
 ALICE = Conversation("t1", "innkeeper", "alice")
+
+
+def _notes() -> NoteEmbedder:
+    return NoteEmbedder(shared_minilm(), None)
+
+
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
@@ -67,7 +74,7 @@ async def test_profile_follows_the_current_facts(store: EdgeMemoryStore, changes
     )
     stomach = fact(3, "health", "I have a sensitive stomach")
     await remember(store, chengdu, stomach)
-    hierarchy = Hierarchy(store, shared_minilm())
+    hierarchy = Hierarchy(store, _notes())
 
     await hierarchy.refresh(ALICE, NOW)
     first = await store.get(ALICE, profile_id(ALICE))
@@ -91,7 +98,7 @@ async def test_a_reflection_forms_once_a_theme_weighs_enough_and_retires_when_it
         fact(3, "health", "I haven't slept properly in weeks", importance=6),
     ]
     await remember(store, fact(4, "preference", "I love hotpot"), *strain)
-    hierarchy = Hierarchy(store, shared_minilm())
+    hierarchy = Hierarchy(store, _notes())
 
     await hierarchy.refresh(ALICE, NOW)
     [reflection] = await store.list_events(ALICE, types=[REFLECTION])
@@ -119,9 +126,9 @@ async def test_writes_one_at_a_time_leave_what_a_full_rebuild_makes(tmp_path: Pa
     try:
         for event in events:
             await remember(one_by_one, event)
-            await Hierarchy(one_by_one, shared_minilm()).refresh(ALICE, NOW, [event.id])
+            await Hierarchy(one_by_one, _notes()).refresh(ALICE, NOW, [event.id])
         await remember(rebuilt, *events)
-        await Hierarchy(rebuilt, shared_minilm()).refresh(ALICE, NOW)
+        await Hierarchy(rebuilt, _notes()).refresh(ALICE, NOW)
 
         def derived(events: list[Event]) -> set[tuple[str, str, tuple[str, ...]]]:
             return {(e.type, e.summary, tuple(e.sources)) for e in events}
@@ -143,7 +150,7 @@ async def test_a_calm_player_gets_no_reflection(store: EdgeMemoryStore) -> None:
         fact(3, "relationship", "my sister Mia is a nurse"),
         fact(4, "plan", "I want to visit the mountains"),
     )
-    await Hierarchy(store, shared_minilm()).refresh(ALICE, NOW)
+    await Hierarchy(store, _notes()).refresh(ALICE, NOW)
     assert await store.list_events(ALICE, types=[REFLECTION]) == []
 
 
@@ -155,7 +162,7 @@ async def test_the_profile_opens_a_conversation_and_stays_out_otherwise(
         fact(1, "identity", "I am a carpenter"),
         fact(2, "relationship", "my sister Mia is a nurse"),
     )
-    await Hierarchy(store, shared_minilm()).refresh(ALICE, NOW)
+    await Hierarchy(store, _notes()).refresh(ALICE, NOW)
     recaller = Recaller(store, shared_minilm(), RecallConfig())
 
     opening = await recaller.recall(ALICE, "Good evening!", NOW, opening=True)

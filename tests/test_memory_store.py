@@ -8,12 +8,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import qdrant_edge as qe
+from qdrant_client import AsyncQdrantClient
+from qdrant_client import models as qm
 
 from memory.decay import run_maintenance
 from memory.events import Event, event_id
 from memory.log import Conversation
 from memory.store.edge import EdgeMemoryStore
-from memory.store.port import MemoryStore
+from memory.store.port import E5_DIM, MemoryStore
 from memory.store.qdrant import QdrantMemoryStore
 
 DIM = 8
@@ -113,6 +116,67 @@ async def test_search_can_return_the_stored_vectors(store: MemoryStore) -> None:
     assert hit.vector == pytest.approx(unit(2))
     [plain] = await store.search(ALICE, unit(2), 1)
     assert plain.vector is None
+
+
+def e5_unit(*hot: int) -> list[float]:
+    raw = [1.0 if i in hot else 0.0 for i in range(E5_DIM)]
+    norm = math.sqrt(sum(x * x for x in raw))
+    return [x / norm for x in raw]
+
+
+async def test_the_e5_vector_written_with_a_note_comes_back_with_every_hit(
+    store: MemoryStore,
+) -> None:
+    # Recall's judge reads it: stored once at write time, never embedded again per query.
+    with_e5 = make_event(ALICE, "t1", summary="stomach aches after spicy food")
+    without = make_event(ALICE, "t2", summary="sister visits next week")
+    await store.upsert([with_e5], [unit(0)], [e5_unit(3, 7)])
+    await store.upsert([without], [unit(1)])
+
+    dense = {h.event.id: h for h in await store.search(ALICE, unit(0), 5, with_vectors=True)}
+    [keyword] = await store.keyword_search(ALICE, "spicy", 5)
+
+    assert dense[with_e5.id].e5 == pytest.approx(e5_unit(3, 7))
+    assert dense[with_e5.id].vector == pytest.approx(unit(0))
+    assert keyword.e5 == pytest.approx(e5_unit(3, 7))
+    assert dense[without.id].e5 is None
+    assert dense[without.id].vector == pytest.approx(unit(1))
+    [plain] = await store.search(ALICE, unit(0), 1)
+    assert plain.e5 is None
+
+
+async def test_an_edge_shard_made_before_e5_was_stored_keeps_working(tmp_path: Path) -> None:
+    shard = qe.EdgeShard.create(
+        str(tmp_path / "old"),
+        qe.EdgeConfig(vectors=qe.EdgeVectorParams(size=DIM, distance=qe.Distance.Cosine)),
+    )
+    shard.close()
+    store = EdgeMemoryStore(tmp_path / "old", DIM)
+    event = make_event(ALICE, "t1", summary="spicy food")
+    await store.upsert([event], [unit(0)], [e5_unit(1)])  # the e5 vector has nowhere to go
+
+    [hit] = await store.search(ALICE, unit(0), 1, with_vectors=True)
+    assert not store.stores_e5
+    assert (hit.event, hit.e5) == (event, None)
+    assert hit.vector == pytest.approx(unit(0))
+    await store.close()
+
+
+async def test_a_qdrant_collection_made_before_e5_was_stored_keeps_working() -> None:
+    client = AsyncQdrantClient(location=":memory:")
+    await client.create_collection(
+        "old", vectors_config=qm.VectorParams(size=DIM, distance=qm.Distance.COSINE)
+    )
+    store = QdrantMemoryStore(client, "old", DIM, server=False)
+    await store._ensure_collection()
+    event = make_event(ALICE, "t1", summary="spicy food")
+    await store.upsert([event], [unit(0)], [e5_unit(1)])
+
+    [hit] = await store.search(ALICE, unit(0), 1, with_vectors=True)
+    assert not store.stores_e5
+    assert (hit.event, hit.e5) == (event, None)
+    assert hit.vector == pytest.approx(unit(0))
+    await store.close()
 
 
 async def test_search_can_widen_to_a_worlds_personas(store: MemoryStore) -> None:

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from memory.bearing import select
+from memory.bearing import BearingJudge, select
 from memory.embedding import shared_minilm
 from memory.events import Event, event_id
+from memory.features import Featurize, shared_featurizer, shared_note_embedder
 from memory.log import Conversation
 from memory.recall import RecallConfig, Recaller, estimate_tokens
 from memory.store.edge import EdgeMemoryStore
@@ -283,3 +284,52 @@ async def test_a_turn_never_recalls_its_own_line(store: EdgeMemoryStore) -> None
     )
 
     assert [r.event.summary for r in result.items] == ["I have a sensitive stomach"]
+
+
+class Recording:
+    """The real featurizer, noting every text it is asked to read."""
+
+    def __init__(self, inner: Featurize) -> None:
+        self.inner = inner
+        self.texts: list[str] = []
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    @property
+    def english_dim(self) -> int:
+        return self.inner.english_dim
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        self.texts += texts
+        return self.inner(texts)
+
+
+async def test_the_judge_reads_the_e5_vectors_written_with_the_notes(tmp_path: Path) -> None:
+    judge = BearingJudge.load()
+    assert judge is not None and judge.reads_e5
+    facts = [
+        fact(1, "health", "Has a sensitive stomach; spicy food upsets it"),
+        fact(2, "relationship", "My sister Mia lives by the river"),
+        fact(3, "preference", "Loves the autumn fair"),
+        fact(4, "identity", "Works as a carpenter's apprentice"),
+    ]
+    embedded = await shared_note_embedder()([e.summary for e in facts])
+    line = "I really want hotpot tonight!"
+    chosen = []
+    for name, e5 in (("written", embedded.e5), ("before e5", None)):
+        store = EdgeMemoryStore(tmp_path / name, shared_minilm().dim)
+        await store.upsert(facts, embedded.dense, e5)
+        featurize = Recording(shared_featurizer())
+        result = await Recaller(store, shared_minilm(), RecallConfig(), judge, featurize).recall(
+            ALICE, line, NOW
+        )
+        await store.close()
+        chosen.append([r.event.id for r in result.items])
+        if e5 is not None:  # only the line is embedded at query time
+            assert featurize.texts == [line]
+        else:  # a pool without them: the notes are embedded as they are read
+            assert set(featurize.texts) == {line, *(e.summary for e in facts)}
+    assert chosen[0] == chosen[1]
+    assert facts[0].id in chosen[0]

@@ -11,6 +11,7 @@ import pytest
 from memory.embedding import shared_minilm
 from memory.extraction.extractor import Candidate
 from memory.extraction.resolver import Resolver
+from memory.features import NoteEmbedder
 from memory.hierarchy import PROFILE, Hierarchy
 from memory.log import Conversation
 from memory.store.edge import EdgeMemoryStore
@@ -33,8 +34,8 @@ def said(kind: str, summary: str) -> Candidate:
 async def test_a_fact_said_again_merges_whatever_type_it_is_read_as(
     store: EdgeMemoryStore,
 ) -> None:
-    resolver = Resolver(store, shared_minilm())
-    hierarchy = Hierarchy(store, shared_minilm())
+    resolver = Resolver(store, NoteEmbedder(shared_minilm(), None))
+    hierarchy = Hierarchy(store, NoteEmbedder(shared_minilm(), None))
     line = "Spicy food wrecks my stomach for days"
     [first] = await resolver.apply(ALICE, "turn-1", [said("health", line)], NOW)
     # A profile listing that one fact now sits as near the line as the fact itself.

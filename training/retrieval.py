@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from memory.bearing import BearingJudge
 from memory.embedding import shared_minilm
 from memory.events import Event
-from memory.features import shared_featurizer
+from memory.features import shared_featurizer, shared_note_embedder
 from memory.hierarchy import Hierarchy
 from memory.lore import lore_owners
 from memory.recall import RecallConfig, Recaller
@@ -76,10 +76,12 @@ async def ground(
 ) -> list[Grounded]:
     embedder = shared_minilm()
     recaller = Recaller(store, embedder, RecallConfig(), BearingJudge.load(), shared_featurizer())
-    hierarchy = Hierarchy(store, embedder)
+    notes = shared_note_embedder()
+    hierarchy = Hierarchy(store, notes)
     out = []
     for s in progress(scenarios, "retrieving"):
-        await store.upsert(s.events, await embedder.embed([e.summary for e in s.events]))
+        embedded = await notes([e.summary for e in s.events])
+        await store.upsert(s.events, embedded.dense, embedded.e5)
         await hierarchy.refresh(s.conversation, NOW)
         reading = await reader.read(s.conversation.tenant_id, s.persona, s.case.line)
         guidance = guidance_for(reading)

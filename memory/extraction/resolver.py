@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from memory.embedding import Embedder
 from memory.events import Event, event_id
 from memory.extraction.extractor import Candidate
+from memory.features import NoteEmbedder
 from memory.hierarchy import DERIVED_TYPES
 from memory.log import Conversation
 from memory.store.port import MemoryStore
@@ -42,9 +42,9 @@ def _is_negation(text: str) -> bool:
 
 
 class Resolver:
-    def __init__(self, store: MemoryStore, embedder: Embedder) -> None:
+    def __init__(self, store: MemoryStore, notes: NoteEmbedder) -> None:
         self._store = store
-        self._embedder = embedder
+        self._notes = notes
 
     async def apply(
         self, c: Conversation, turn_id: str, candidates: list[Candidate], now: datetime
@@ -52,9 +52,14 @@ class Resolver:
         """Decide for each candidate and write the outcome to the pool."""
         if not candidates:
             return []
-        vectors = await self._embedder.embed([cand.summary for cand in candidates])
+        embedded = await self._notes([cand.summary for cand in candidates])
+        e5s: list[list[float] | None] = (
+            list(embedded.e5) if embedded.e5 is not None else [None] * len(candidates)
+        )
         decisions: list[Decision] = []
-        for position, (cand, vector) in enumerate(zip(candidates, vectors, strict=True)):
+        for position, (cand, vector, e5) in enumerate(
+            zip(candidates, embedded.dense, e5s, strict=True)
+        ):
             new = Event(
                 id=event_id(c.tenant_id, c.persona_id, c.player_id, turn_id, position),
                 tenant_id=c.tenant_id,
@@ -75,7 +80,7 @@ class Resolver:
                 decisions.append(Decision("none", new))
                 continue
             decision = await self._decide(c, new, vector)
-            await self._write(c, decision, new, vector, now)
+            await self._write(c, decision, new, (vector, e5), now)
             decisions.append(decision)
         return decisions
 
@@ -98,7 +103,12 @@ class Resolver:
         return Decision("add", new)
 
     async def _write(
-        self, c: Conversation, decision: Decision, new: Event, vector: list[float], now: datetime
+        self,
+        c: Conversation,
+        decision: Decision,
+        new: Event,
+        vectors: tuple[list[float], list[float] | None],
+        now: datetime,
     ) -> None:
         if decision.action == "duplicate":
             # Said again: the old event gains a source and weight, no copy is added.
@@ -112,7 +122,8 @@ class Resolver:
                 },
             )
             return
-        await self._store.upsert([decision.event], [vector])
+        vector, e5 = vectors
+        await self._store.upsert([decision.event], [vector], None if e5 is None else [e5])
         if decision.action == "supersede" and decision.replaces:
             await self._store.patch(
                 c, decision.replaces, {"valid_to": now, "superseded_by": decision.event.id}

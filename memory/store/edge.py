@@ -13,6 +13,8 @@ import qdrant_edge as qe
 from memory.events import Event, ScoredEvent
 from memory.log import Conversation
 from memory.store.port import (
+    E5,
+    E5_DIM,
     INDEXED_KEYWORDS,
     STOPWORD_LANGUAGES,
     TEXT_FIELD,
@@ -62,16 +64,32 @@ _TEXT_INDEX = qe.TextIndexParams(
 )
 
 
+def _named(vector: Any, name: str) -> list[float] | None:
+    """One of a point's vectors: the unnamed default ("") or a named one, if it has it."""
+    if not isinstance(vector, dict):  # a point with the default vector alone
+        vector = {"": vector} if vector is not None else {}
+    found = vector.get(name)
+    # Already a list of floats: copying a thousand of them per turn shows in recall's latency.
+    return found if found is None or isinstance(found, list) else list(found)
+
+
 def _dense(vector: Any) -> list[float] | None:
-    if isinstance(vector, dict):  # named vectors: ours is the unnamed default
-        vector = next(iter(vector.values()), None)
-    return [float(x) for x in vector] if vector is not None else None
+    return _named(vector, "")
+
+
+def _hit(point: Any, with_vectors: bool) -> ScoredEvent:
+    return ScoredEvent(
+        event=from_payload(dict(point.payload or {})),
+        score=float(point.score),
+        vector=_dense(point.vector) if with_vectors else None,
+        e5=_named(point.vector, E5) if with_vectors else None,
+    )
 
 
 class EdgeMemoryStore:
     """Qdrant's own engine in-process. Only one process may open a shard directory."""
 
-    def __init__(self, path: Path, dim: int) -> None:
+    def __init__(self, path: Path, dim: int, e5_dim: int = E5_DIM) -> None:
         path.mkdir(parents=True, exist_ok=True)
         # Edge calls are synchronous and the shard is not documented as thread-safe.
         self._lock = threading.Lock()
@@ -81,11 +99,26 @@ class EdgeMemoryStore:
                 # A shard made before the keyword signal existed gains its index here.
                 self._shard.update(qe.UpdateOperation.create_field_index(TEXT_FIELD, _TEXT_INDEX))
         else:
+            cosine = qe.Distance.Cosine
             config = qe.EdgeConfig(
-                vectors=qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)
+                vectors={
+                    "": qe.EdgeVectorParams(size=dim, distance=cosine),
+                    E5: qe.EdgeVectorParams(size=e5_dim, distance=cosine),
+                }
             )
             self._shard = qe.EdgeShard.create(str(path), config)
             self._create_indexes()
+        self.stores_e5 = self._has_e5()
+
+    def _has_e5(self) -> bool:
+        """Shards made before e5 was stored have the default vector alone (recall then embeds
+        their notes when it reads them)."""
+        probe = qe.QueryRequest(query=qe.Query.Nearest([0.0] * E5_DIM, using=E5), limit=1)
+        try:
+            self._shard.query(probe)
+        except Exception:  # qdrant-edge raises a bare Exception: "Not existing vector name"
+            return False
+        return True
 
     def _create_indexes(self) -> None:
         self._shard.update(
@@ -106,10 +139,18 @@ class EdgeMemoryStore:
 
         return await asyncio.to_thread(locked)
 
-    async def upsert(self, events: Sequence[Event], vectors: Sequence[Vector]) -> None:
+    async def upsert(
+        self,
+        events: Sequence[Event],
+        vectors: Sequence[Vector],
+        e5: Sequence[Vector] | None = None,
+    ) -> None:
+        named: list[dict[str, list[float]]] = [{"": [float(x) for x in v]} for v in vectors]
+        if e5 is not None and self.stores_e5:
+            for point, extra in zip(named, e5, strict=True):
+                point[E5] = [float(x) for x in extra]
         points = [
-            qe.Point(e.id, [float(x) for x in v], to_payload(e))
-            for e, v in zip(events, vectors, strict=True)
+            qe.Point(e.id, dict(v), to_payload(e)) for e, v in zip(events, named, strict=True)
         ]
         if points:
             await self._run(self._shard.update, qe.UpdateOperation.upsert_points(points))
@@ -177,14 +218,7 @@ class EdgeMemoryStore:
             score_threshold=min_score,
         )
         points = await self._run(self._shard.query, request)
-        return [
-            ScoredEvent(
-                event=from_payload(dict(p.payload or {})),
-                score=float(p.score),
-                vector=_dense(p.vector) if with_vectors else None,
-            )
-            for p in points
-        ]
+        return [_hit(p, with_vectors) for p in points]
 
     async def keyword_search(
         self,
@@ -203,14 +237,7 @@ class EdgeMemoryStore:
             with_vector=True,
         )
         points = await self._run(self._shard.query, request)
-        return [
-            ScoredEvent(
-                event=from_payload(dict(p.payload or {})),
-                score=float(p.score),
-                vector=_dense(p.vector),
-            )
-            for p in points
-        ]
+        return [_hit(p, True) for p in points]
 
     async def patch(self, c: Conversation, event_id: str, fields: dict[str, Any]) -> None:
         if await self.get(c, event_id) is None:

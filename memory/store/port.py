@@ -10,6 +10,11 @@ from memory.log import Conversation
 
 Vector = Sequence[float]
 
+# The named vector beside the unnamed default (the embedder's): multilingual-e5, stored at write
+# time so that recall's judge never embeds a stored memory. Pools made before it have none.
+E5 = "e5"
+E5_DIM = 384
+
 # Payload fields every adapter indexes; tenant_id is the tenant partition key.
 INDEXED_KEYWORDS = ("tenant_id", "persona_id", "player_id", "type", "subject", "status")
 # The payload field under a full-text index with BM25 scoring: the keyword signal of recall.
@@ -69,8 +74,14 @@ def _status(valid_to: object, superseded_by: object) -> str:
 
 
 class MemoryStore(Protocol):
-    async def upsert(self, events: Sequence[Event], vectors: Sequence[Vector]) -> None:
-        """Insert or replace events (by id) with their embeddings."""
+    async def upsert(
+        self,
+        events: Sequence[Event],
+        vectors: Sequence[Vector],
+        e5: Sequence[Vector] | None = None,
+    ) -> None:
+        """Insert or replace events (by id) with their embeddings, and their e5 embeddings
+        where given (a pool made before e5 was stored ignores them)."""
 
     async def get(self, c: Conversation, event_id: str) -> Event | None: ...
 
@@ -104,7 +115,8 @@ class MemoryStore(Protocol):
         personas: Sequence[str] | None = None,
         min_score: float | None = None,
     ) -> list[ScoredEvent]:
-        """The k events nearest to `vector` (cosine), best first; `personas` widens the scope
+        """The k events nearest to `vector` (cosine), best first; `with_vectors`: each hit comes
+        with its stored embeddings (e5 too where stored); `personas` widens the scope
         from the conversation's persona to these personas' events about the same player;
         `min_score`: none less similar than this."""
 
@@ -118,7 +130,8 @@ class MemoryStore(Protocol):
         personas: Sequence[str] | None = None,
     ) -> list[ScoredEvent]:
         """The k current events whose summaries share the most telling words with `text`
-        (BM25 over the full-text index), best first; score is the BM25 score."""
+        (BM25 over the full-text index), best first, with their stored embeddings; score is
+        the BM25 score."""
 
     async def patch(self, c: Conversation, event_id: str, fields: dict[str, Any]) -> None:
         """Overwrite some payload fields of one event (supersede, merge sources, decay)."""

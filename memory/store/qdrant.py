@@ -17,6 +17,8 @@ from qdrant_client import models as qm
 from memory.events import Event, ScoredEvent
 from memory.log import Conversation
 from memory.store.port import (
+    E5,
+    E5_DIM,
     INDEXED_KEYWORDS,
     STOPWORD_LANGUAGES,
     TEXT_FIELD,
@@ -72,9 +74,16 @@ def _text_index(server: bool) -> qm.TextIndexParams:
     )
 
 
+def _named(vector: object, name: str) -> list[float] | None:
+    """One of a point's dense vectors: the unnamed default ("") or a named one, if it has it."""
+    if isinstance(vector, list):  # the default vector alone
+        vector = {"": vector}
+    found = vector.get(name) if isinstance(vector, dict) else None
+    return [float(x) for x in found] if isinstance(found, list) else None
+
+
 def _plain(vector: object) -> list[float] | None:
-    """The unnamed dense vector of a point, if it came with one."""
-    return [float(x) for x in vector] if isinstance(vector, list) else None
+    return _named(vector, "")
 
 
 def _scored(point: qm.ScoredPoint) -> ScoredEvent:
@@ -82,6 +91,7 @@ def _scored(point: qm.ScoredPoint) -> ScoredEvent:
         event=from_payload(dict(point.payload or {})),
         score=float(point.score),
         vector=_plain(point.vector),
+        e5=_named(point.vector, E5),
     )
 
 
@@ -93,6 +103,8 @@ class QdrantMemoryStore:
         self._collection = collection
         self._dim = dim
         self._server = server
+        # Collections made before e5 was stored have the default vector alone.
+        self.stores_e5 = True
 
     @classmethod
     async def connect(cls, location: str, collection: str, dim: int) -> QdrantMemoryStore:
@@ -113,10 +125,16 @@ class QdrantMemoryStore:
             if TEXT_FIELD not in info.payload_schema:
                 # A collection made before the keyword signal existed gains its index here.
                 await self._create_text_index()
+            vectors = info.config.params.vectors
+            self.stores_e5 = isinstance(vectors, dict) and E5 in vectors
             return
+        cosine = qm.Distance.COSINE
         await self._client.create_collection(
             self._collection,
-            vectors_config=qm.VectorParams(size=self._dim, distance=qm.Distance.COSINE),
+            vectors_config={
+                "": qm.VectorParams(size=self._dim, distance=cosine),
+                E5: qm.VectorParams(size=E5_DIM, distance=cosine),
+            },
         )
         await self._client.create_payload_index(
             self._collection,
@@ -134,10 +152,19 @@ class QdrantMemoryStore:
             self._collection, TEXT_FIELD, _text_index(self._server)
         )
 
-    async def upsert(self, events: Sequence[Event], vectors: Sequence[Vector]) -> None:
+    async def upsert(
+        self,
+        events: Sequence[Event],
+        vectors: Sequence[Vector],
+        e5: Sequence[Vector] | None = None,
+    ) -> None:
+        named: list[dict[str, list[float]]] = [{"": [float(x) for x in v]} for v in vectors]
+        if e5 is not None and self.stores_e5:
+            for point, extra in zip(named, e5, strict=True):
+                point[E5] = [float(x) for x in extra]
         points = [
-            qm.PointStruct(id=e.id, vector=[float(x) for x in v], payload=to_payload(e))
-            for e, v in zip(events, vectors, strict=True)
+            qm.PointStruct(id=e.id, vector=dict(v), payload=to_payload(e))
+            for e, v in zip(events, named, strict=True)
         ]
         if points:
             await self._client.upsert(self._collection, points, wait=True)

@@ -138,8 +138,8 @@ async def write_event(
         created_at=now,
         source_turns=["api"],
     )
-    [vector] = await services.memory.embedder.embed([event.summary])
-    await services.memory.store.upsert([event], [vector])
+    embedded = await services.memory.notes([event.summary])
+    await services.memory.store.upsert([event], embedded.dense, embedded.e5)
     await services.memory.hierarchy.refresh(c, now, [event.id])
     return event
 
