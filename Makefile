@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-persona support-candidates data train clean
+.PHONY: install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-persona train-summarizer support-candidates data train clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ train-extractor: install
 train-recall: install
 	$(BIN)/python -m memory.bearing_train
 
+# The event summarization adapter (var/adapters/summarizer/; the shipped one is
+# memory/adapters/summarizer/) from tests/data/summaries_train.jsonl: ~35 minutes on two CPU cores.
+train-summarizer: model
+	$(BIN)/python -m training.summaries
+	$(BIN)/python -m training.train --name summarizer --data var/summarizer \
+		--out var/adapters/summarizer --epochs 1 --max-tokens 384
+
 # The refusal gate, emotion reader and reflection heads (persona/artefacts/*.npz, shipped), ~90 s.
 train-persona: install
 	$(BIN)/python -m persona.train
@@ -67,6 +74,7 @@ train: model
 # prompt-only model baselines (starts vLLM, ~25 minutes on the CPU).
 eval: model
 	$(BIN)/python -m eval.extraction
+	$(BIN)/python -m eval.summaries
 	$(BIN)/python -m eval.recall
 	$(BIN)/python -m eval.persona
 	$(BIN)/python -m eval.dialogue

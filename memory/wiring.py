@@ -13,6 +13,7 @@ from memory.embedding import Embedder, OpenAIEmbedder, shared_minilm
 from memory.extraction.classifier import Featurizer, Heads
 from memory.extraction.extractor import ClassifierExtractor, Extractor, LLMExtractor
 from memory.extraction.resolver import Resolver
+from memory.extraction.summarizer import SummarizerExtractor, shipped_adapter
 from memory.features import NoteEmbedder, shared_featurizer
 from memory.hierarchy import Hierarchy
 from memory.log import ConversationLog
@@ -57,12 +58,17 @@ async def make_store(settings: Settings, dim: int) -> MemoryStore:
 
 
 def make_extractor(settings: Settings, llm_base_url: str) -> Extractor:
+    if settings.extractor == "classifier":
+        return _classifier_extractor()
+    client = AsyncOpenAI(
+        base_url=llm_base_url, api_key=settings.llm_api_key.get_secret_value(), max_retries=1
+    )
     if settings.extractor == "llm":
-        client = AsyncOpenAI(
-            base_url=llm_base_url, api_key=settings.llm_api_key.get_secret_value(), max_retries=1
-        )
         return LLMExtractor(client, settings.llm_model)
-    return _classifier_extractor()
+    adapter = shipped_adapter()
+    if adapter is None:
+        raise ValueError("NPC_EXTRACTOR=summarizer: no adapter; run `make train-summarizer`")
+    return SummarizerExtractor(_classifier_extractor(), client, adapter.name, adapter.path)
 
 
 def bearing_judge(settings: Settings) -> BearingJudge | None:

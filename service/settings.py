@@ -107,7 +107,12 @@ class Settings(BaseSettings):
     )
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_dim: int = 384
-    extractor: Literal["classifier", "llm"] = "classifier"
+    extractor: Literal["classifier", "llm", "summarizer"] = Field(
+        "classifier",
+        description="classifier: the trained heads, notes cut from the line; summarizer: notes "
+        "written by the summarization adapter on the model server, for lines the heads keep "
+        "(needs runtime LoRA: bf16 or fp32 weights locally); llm: the model prompted alone.",
+    )
     run_worker: bool = Field(True, description="Run the extraction worker inside this process.")
     worker_claim_idle_ms: int = 30_000
     decay_interval_s: int = Field(3600, description="How often the worker expires and decays.")

@@ -14,6 +14,7 @@ import pytest
 
 from service.adapters import reply_adapter, trained_reply_adapter
 from service.runtime.int8 import int8_dir
+from service.runtime.local import prepare
 from service.runtime.model import QWEN_CODER_1_5B
 from service.runtime.server import VLLMServer
 from service.settings import Settings
@@ -97,3 +98,47 @@ def test_only_the_local_int8_server_folds_the_adapter_in() -> None:
     assert not Settings(vllm_weights="bf16").folded_reply_adapter
     assert not Settings(vllm_weights="fp32").folded_reply_adapter
     assert not Settings(llm_base_url="http://gpu:8000/v1").folded_reply_adapter
+
+
+def test_with_the_summarizer_the_int8_server_serves_a_lora_adapter_by_name(
+    int8_server: VLLMServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Our vLLM plugin lets LoRA wrap the int8 layers (vLLM CPU alone fails at start)."""
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("vllm-int8-lora"),
+        vllm_weights="int8",
+        vllm_kvcache_gib=1,
+        extractor="summarizer",
+    )
+    server = prepare(settings)
+    server.start(settings.vllm_start_timeout_s)
+    try:
+        assert server.max_lora_rank > 0 and server.model_dir == int8_server.model_dir
+        # Any adapter of the base model shows the path works: the reply adapter, applied again
+        # over the weights it is folded into, changes the greedy answer.
+        adapter = trained_reply_adapter(settings)
+        assert adapter is not None
+        loaded = httpx.post(
+            f"{server.base_url}/load_lora_adapter",
+            json={"lora_name": "again", "lora_path": adapter.path},
+            timeout=120,
+        )
+        assert loaded.status_code == 200, loaded.text
+
+        def answer(model: str) -> str:
+            response = httpx.post(
+                f"{server.base_url}/chat/completions",
+                json={
+                    "model": model,
+                    "messages": [{"role": "user", "content": "Tell me about your forge."}],
+                    "max_tokens": 20,
+                    "temperature": 0,
+                },
+                timeout=120,
+            )
+            assert response.status_code == 200, response.text
+            return str(response.json()["choices"][0]["message"]["content"])
+
+        assert answer("again") != answer(settings.llm_model)
+    finally:
+        server.stop()

@@ -5,17 +5,26 @@ model. Slow: marked e2e."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from openai import AsyncOpenAI
 
+from memory.embedding import shared_minilm
+from memory.events import EVENT_TYPES
+from memory.extraction.classifier import Featurizer, Heads
+from memory.extraction.extractor import Candidate, ClassifierExtractor, ExtractionInput
+from memory.extraction.summarizer import SummarizerExtractor
 from service.runtime.local import base_model_dir
 from service.runtime.server import VLLMServer
 from service.settings import Settings
 from tests.conftest import Api, ApiFactory, RedisTarget, SqlTarget
+from training.summaries import LABELS, build
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -136,30 +145,17 @@ ROWS = [
 ]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def smoke_adapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`make train` for three steps on four lines, in its own process and before this module's
-    LoRA server starts: where the session's server runs int8, that server is a second one in
-    fp32, and training beside both in the test process got it OOM-killed in CI (24 GB)."""
-    model_dir = base_model_dir(Settings())
-    root = tmp_path_factory.mktemp("smoke")
-    data = root / "data"
-    data.mkdir()
-    with (data / "train.jsonl").open("w") as f:
-        for line, reply in ROWS:
-            messages = [
-                {"role": "system", "content": "You are Bram, the village smith."},
-                {"role": "user", "content": line},
-            ]
-            f.write(json.dumps({"messages": messages, "reply": reply}) + "\n")
-    (data / "heldout.jsonl").write_text("")
-    out = root / "adapter"
+def smoke_train(data: Path, out: Path, name: str = "dialogue") -> dict[str, object]:
+    """`training.train` for three steps, in its own process: where the session's server runs
+    int8, this module's LoRA server is a second one, and training beside both in the test
+    process got it OOM-killed in CI (24 GB)."""
     # lr 0.05: large, so three steps visibly move the model. bf16: half the memory of fp32;
     # three steps take seconds in either.
     options = {
         "--data": data,
         "--out": out,
-        "--model": model_dir,
+        "--name": name,
+        "--model": base_model_dir(Settings()),
         "--rank": 8,
         "--alpha": 16,
         "--layers-from": 20,
@@ -174,8 +170,40 @@ def smoke_adapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
     command = [sys.executable, "-m", "training.train"]
     command += [str(x) for pair in options.items() for x in pair]
     subprocess.run(command, check=True, cwd=ROOT, timeout=900)
-    card = json.loads((out / "card.json").read_text())
+    card: dict[str, object] = json.loads((out / "card.json").read_text())
+    return card
+
+
+@pytest.fixture(scope="module", autouse=True)
+def smoke_adapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`make train` for three steps on four lines, before this module's LoRA server starts."""
+    root = tmp_path_factory.mktemp("smoke")
+    data = root / "data"
+    data.mkdir()
+    with (data / "train.jsonl").open("w") as f:
+        for line, reply in ROWS:
+            messages = [
+                {"role": "system", "content": "You are Bram, the village smith."},
+                {"role": "user", "content": line},
+            ]
+            f.write(json.dumps({"messages": messages, "reply": reply}) + "\n")
+    (data / "heldout.jsonl").write_text("")
+    out = root / "adapter"
+    card = smoke_train(data, out)
     assert card["steps"] == 3 and card["examples"] == 4
+    return out
+
+
+@pytest.fixture(scope="module", autouse=True)
+def smoke_summarizer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`make train-summarizer` for three steps on the first labeled lines."""
+    root = tmp_path_factory.mktemp("summarizer")
+    labels = root / "labels.jsonl"
+    labels.write_text("".join(LABELS.read_text(encoding="utf-8").splitlines(True)[:13]))
+    rows, _ = build(labels, root / "data")
+    out = root / "adapter"
+    card = smoke_train(root / "data", out, "summarizer")
+    assert str(card["name"]).startswith("summarizer-") and card["examples"] == rows
     return out
 
 
@@ -209,3 +237,24 @@ def test_a_smoke_trained_adapter_is_served_to_personas_without_their_own(
     trained = reply("trained")
     assert served._adapters[card["name"]] == str(adapter.resolve())
     assert trained != base
+
+
+def test_the_summarization_adapter_writes_the_notes_of_lines_the_heads_keep(
+    vllm_lora_server: VLLMServer, smoke_summarizer: Path
+) -> None:
+    card = json.loads((smoke_summarizer / "card.json").read_text())
+    gate = ClassifierExtractor(Featurizer(shared_minilm()), Heads.load())
+    client = AsyncOpenAI(base_url=vllm_lora_server.base_url, api_key="EMPTY")
+    summarizer = SummarizerExtractor(gate, client, card["name"], smoke_summarizer)
+    at = datetime(2026, 12, 7, 12, tzinfo=UTC)
+
+    async def notes(text: str) -> list[Candidate]:
+        return await summarizer.extract(ExtractionInput(text=text, at=at))
+
+    said = asyncio.run(notes("My little brother Tomas is getting married next month."))
+    asked = asyncio.run(notes("What's the news around town?"))
+
+    # Three steps teach no notes worth keeping, but the adapter answered under the schema.
+    assert (summarizer.written, summarizer.failures) == (1, 0)
+    assert said and all(c.type in EVENT_TYPES and c.summary.strip() for c in said)
+    assert asked == [] and summarizer.gated == 1  # the question never reached the model

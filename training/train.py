@@ -203,7 +203,7 @@ def train(args: argparse.Namespace, console: Console) -> dict[str, Any]:
     model.save_pretrained(args.out)
     weights = (args.out / "adapter_model.safetensors").read_bytes()
     card = {
-        "name": f"dialogue-{hashlib.sha256(weights).hexdigest()[:10]}",
+        "name": f"{args.name}-{hashlib.sha256(weights).hexdigest()[:10]}",
         "base_model": str(model_dir),
         "base_model_name": Path(model_dir).name.rsplit("-", 1)[0],
         "data_sha256": hashlib.sha256((args.data / "train.jsonl").read_bytes()).hexdigest()[:16],
@@ -226,16 +226,23 @@ def train(args: argparse.Namespace, console: Console) -> dict[str, Any]:
         "seconds": round(time.monotonic() - started, 1),
     }
     (args.out / "card.json").write_text(json.dumps(card, indent=2) + "\n")
-    (args.out / "README.md").write_text(readme(card))
+    (args.out / "README.md").write_text(readme(card, PURPOSE.get(args.name, "")))
     return card
 
 
-def readme(card: dict[str, Any]) -> str:
+PURPOSE = {
+    "dialogue": "LoRA adapter that teaches the reply model to use what recall puts in the prompt "
+    "the way a friend would, in the persona's voice. Made by `make data && make train`.",
+    "summarizer": "LoRA adapter that turns a player's line into short, typed, dated memory notes "
+    "(JSON). Made by `make train-summarizer` from tests/data/summaries_train.jsonl.",
+}
+
+
+def readme(card: dict[str, Any], purpose: str) -> str:
     lines = [
-        "# Reply adapter",
+        f"# {card['name'].rsplit('-', 1)[0].capitalize()} adapter",
         "",
-        "LoRA adapter that teaches the reply model to use what recall puts in the prompt the way",
-        "a friend would, in the persona's voice. Made by `make data && make train`.",
+        purpose,
         "",
         *(f"- {k}: {v}" for k, v in card.items()),
         "",
@@ -247,6 +254,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--name", default="dialogue", help="the adapter's name before its hash (dialogue, ...)"
+    )
     parser.add_argument("--model", type=Path, default=None, help="base model folder")
     parser.add_argument("--rank", type=int, default=8)
     parser.add_argument("--alpha", type=int, default=16)

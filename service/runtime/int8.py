@@ -2,10 +2,11 @@
 
 Decoding on the CPU reads every weight per token; int8 halves the bytes of the linear layers
 and doubles decode speed here (`make bench`). vLLM CPU 0.32 cannot put LoRA on its int8 layers
-(it fails at start: `_get_lora_device` reads `base_layer.weight`, which the oneDNN int8 path
-sets to None), so the reply adapter is merged into the bf16 weights first and the server runs
-without runtime LoRA: a persona's own adapter then cannot load (409 adapter_unavailable).
-Made once into the cache, keyed by the model and the adapter.
+by itself (`_get_lora_device` reads `base_layer.weight`, which the oneDNN int8 path sets to
+None; `int8_lora.py` fixes that), and runtime LoRA costs every reply ~15% of its speed, so the
+reply adapter is merged into the bf16 weights first and the server runs runtime LoRA only for
+the summarization adapter (`NPC_EXTRACTOR=summarizer`); a persona's own adapter cannot load
+(409 adapter_unavailable). Made once into the cache, keyed by the model and the adapter.
 """
 
 from __future__ import annotations

@@ -32,7 +32,10 @@ def prepare(settings: Settings, console: Console | None = None) -> VLLMServer:
     if weights == "int8":
         adapter = trained_reply_adapter(settings)
         model = ensure_int8(settings.cache_dir, python, model, adapter, console)
-        lora_rank = 0  # vLLM CPU cannot put LoRA on int8 layers
+        # LoRA on int8 layers goes through our plugin (service/runtime/int8_lora.py) and costs
+        # every reply ~15% of its speed: only the summarization adapter asks for it.
+        if settings.extractor != "summarizer":
+            lora_rank = 0
     return VLLMServer(
         python=python,
         model_dir=model,
