@@ -240,7 +240,10 @@ def test_a_smoke_trained_adapter_is_served_to_personas_without_their_own(
 
 
 def test_the_summarization_adapter_writes_the_notes_of_lines_the_heads_keep(
-    vllm_lora_server: VLLMServer, smoke_summarizer: Path
+    vllm_lora_server: VLLMServer,
+    smoke_summarizer: Path,
+    redis_target: RedisTarget,  # the module's parametrization; the worker is not involved
+    sql_target: SqlTarget,
 ) -> None:
     card = json.loads((smoke_summarizer / "card.json").read_text())
     gate = ClassifierExtractor(Featurizer(shared_minilm()), Heads.load())

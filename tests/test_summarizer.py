@@ -75,6 +75,11 @@ def test_the_schema_offers_only_the_allowed_types() -> None:
     assert offered["also"]["items"]["enum"] == ["health", "plan"]
 
 
+def test_a_line_the_heads_let_through_must_get_a_note() -> None:
+    assert schema()["properties"]["notes"]["minItems"] == 0
+    assert schema(at_least=1)["properties"]["notes"]["minItems"] == 1
+
+
 def test_int8_weights_take_runtime_lora_only_for_the_summarizer(tmp_path: Path) -> None:
     # Runtime LoRA costs every reply ~15% of its speed on the int8 server: only on demand.
     plain = prepare(Settings(data_dir=tmp_path, vllm_weights="int8"))
