@@ -19,12 +19,11 @@ from memory.embedding import shared_minilm
 from memory.events import EVENT_TYPES
 from memory.extraction.classifier import Featurizer, Heads
 from memory.extraction.extractor import Candidate, ClassifierExtractor, ExtractionInput
-from memory.extraction.summarizer import SummarizerExtractor
+from memory.extraction.summarizer import SummarizerExtractor, shipped_adapter
 from service.runtime.local import base_model_dir
 from service.runtime.server import VLLMServer
 from service.settings import Settings
 from tests.conftest import Api, ApiFactory, RedisTarget, SqlTarget
-from training.summaries import LABELS, build
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -194,19 +193,6 @@ def smoke_adapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module", autouse=True)
-def smoke_summarizer(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`make train-summarizer` for three steps on the first labeled lines."""
-    root = tmp_path_factory.mktemp("summarizer")
-    labels = root / "labels.jsonl"
-    labels.write_text("".join(LABELS.read_text(encoding="utf-8").splitlines(True)[:13]))
-    rows, _ = build(labels, root / "data")
-    out = root / "adapter"
-    card = smoke_train(root / "data", out, "summarizer")
-    assert str(card["name"]).startswith("summarizer-") and card["examples"] == rows
-    return out
-
-
 def test_a_smoke_trained_adapter_is_served_to_personas_without_their_own(
     make_api: ApiFactory,
     vllm_lora_server: VLLMServer,
@@ -241,14 +227,14 @@ def test_a_smoke_trained_adapter_is_served_to_personas_without_their_own(
 
 def test_the_summarization_adapter_writes_the_notes_of_lines_the_heads_keep(
     vllm_lora_server: VLLMServer,
-    smoke_summarizer: Path,
     redis_target: RedisTarget,  # the module's parametrization; the worker is not involved
     sql_target: SqlTarget,
 ) -> None:
-    card = json.loads((smoke_summarizer / "card.json").read_text())
+    adapter = shipped_adapter()
+    assert adapter is not None
     gate = ClassifierExtractor(Featurizer(shared_minilm()), Heads.load())
     client = AsyncOpenAI(base_url=vllm_lora_server.base_url, api_key="EMPTY")
-    summarizer = SummarizerExtractor(gate, client, card["name"], smoke_summarizer)
+    summarizer = SummarizerExtractor(gate, client, adapter.name, adapter.path)
     at = datetime(2026, 12, 7, 12, tzinfo=UTC)
 
     async def notes(text: str) -> list[Candidate]:
@@ -257,7 +243,6 @@ def test_the_summarization_adapter_writes_the_notes_of_lines_the_heads_keep(
     said = asyncio.run(notes("My little brother Tomas is getting married next month."))
     asked = asyncio.run(notes("What's the news around town?"))
 
-    # Three steps teach no notes worth keeping, but the adapter answered under the schema.
-    assert (summarizer.written, summarizer.failures) == (1, 0)
+    assert (summarizer.written, summarizer.failures) == (1, 0)  # the model wrote these
     assert said and all(c.type in EVENT_TYPES and c.summary.strip() for c in said)
     assert asked == [] and summarizer.gated == 1  # the question never reached the model
