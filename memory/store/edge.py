@@ -24,8 +24,10 @@ from memory.store.port import (
     in_scope,
     owned_by,
     patch_payload,
+    point_vectors,
     stored_pairs,
     to_payload,
+    vector_named,
 )
 
 
@@ -64,17 +66,8 @@ _TEXT_INDEX = qe.TextIndexParams(
 )
 
 
-def _named(vector: Any, name: str) -> list[float] | None:
-    """One of a point's vectors: the unnamed default ("") or a named one, if it has it."""
-    if not isinstance(vector, dict):  # a point with the default vector alone
-        vector = {"": vector} if vector is not None else {}
-    found = vector.get(name)
-    # Already a list of floats: copying a thousand of them per turn shows in recall's latency.
-    return found if found is None or isinstance(found, list) else list(found)
-
-
 def _dense(vector: Any) -> list[float] | None:
-    return _named(vector, "")
+    return vector_named(vector, "")
 
 
 def _hit(point: Any, with_vectors: bool) -> ScoredEvent:
@@ -82,7 +75,7 @@ def _hit(point: Any, with_vectors: bool) -> ScoredEvent:
         event=from_payload(dict(point.payload or {})),
         score=float(point.score),
         vector=_dense(point.vector) if with_vectors else None,
-        e5=_named(point.vector, E5) if with_vectors else None,
+        e5=vector_named(point.vector, E5) if with_vectors else None,
     )
 
 
@@ -145,10 +138,7 @@ class EdgeMemoryStore:
         vectors: Sequence[Vector],
         e5: Sequence[Vector] | None = None,
     ) -> None:
-        named: list[dict[str, list[float]]] = [{"": [float(x) for x in v]} for v in vectors]
-        if e5 is not None and self.stores_e5:
-            for point, extra in zip(named, e5, strict=True):
-                point[E5] = [float(x) for x in extra]
+        named = point_vectors(vectors, e5, self.stores_e5)
         points = [
             qe.Point(e.id, dict(v), to_payload(e)) for e, v in zip(events, named, strict=True)
         ]

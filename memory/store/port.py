@@ -49,6 +49,30 @@ def in_scope(payloads: Sequence[dict[str, Any] | None], c: Conversation) -> Even
 Stored = tuple[Event, list[float]]  # an event and the embedding stored beside it
 
 
+def point_vectors(
+    vectors: Sequence[Vector], e5: Sequence[Vector] | None, stores_e5: bool
+) -> list[dict[str, list[float]]]:
+    """Each point's named vectors as both adapters write them: the default ("") and, where the
+    pool holds them and they are given, e5."""
+    named: list[dict[str, list[float]]] = [{"": [float(x) for x in v]} for v in vectors]
+    if e5 is not None and stores_e5:
+        for point, extra in zip(named, e5, strict=True):
+            point[E5] = [float(x) for x in extra]
+    return named
+
+
+def vector_named(vector: Any, name: str) -> list[float] | None:
+    """One of a point's vectors as an adapter reads it back: the unnamed default ("") or a
+    named one, if it has it."""
+    if vector is None:
+        return None
+    if not isinstance(vector, dict):  # a point with the default vector alone
+        vector = {"": vector}
+    found = vector.get(name)
+    # Already a list of floats: copying a thousand of them per turn shows in recall's latency.
+    return found if found is None or isinstance(found, list) else list(found)
+
+
 def stored_pairs(
     points: Iterable[tuple[dict[str, Any] | None, list[float] | None]],
 ) -> list[Stored]:

@@ -28,8 +28,10 @@ from memory.store.port import (
     in_scope,
     owned_by,
     patch_payload,
+    point_vectors,
     stored_pairs,
     to_payload,
+    vector_named,
 )
 
 
@@ -74,16 +76,8 @@ def _text_index(server: bool) -> qm.TextIndexParams:
     )
 
 
-def _named(vector: object, name: str) -> list[float] | None:
-    """One of a point's dense vectors: the unnamed default ("") or a named one, if it has it."""
-    if isinstance(vector, list):  # the default vector alone
-        vector = {"": vector}
-    found = vector.get(name) if isinstance(vector, dict) else None
-    return [float(x) for x in found] if isinstance(found, list) else None
-
-
 def _plain(vector: object) -> list[float] | None:
-    return _named(vector, "")
+    return vector_named(vector, "")
 
 
 def _scored(point: qm.ScoredPoint) -> ScoredEvent:
@@ -91,7 +85,7 @@ def _scored(point: qm.ScoredPoint) -> ScoredEvent:
         event=from_payload(dict(point.payload or {})),
         score=float(point.score),
         vector=_plain(point.vector),
-        e5=_named(point.vector, E5),
+        e5=vector_named(point.vector, E5),
     )
 
 
@@ -158,10 +152,7 @@ class QdrantMemoryStore:
         vectors: Sequence[Vector],
         e5: Sequence[Vector] | None = None,
     ) -> None:
-        named: list[dict[str, list[float]]] = [{"": [float(x) for x in v]} for v in vectors]
-        if e5 is not None and self.stores_e5:
-            for point, extra in zip(named, e5, strict=True):
-                point[E5] = [float(x) for x in extra]
+        named = point_vectors(vectors, e5, self.stores_e5)
         points = [
             qm.PointStruct(id=e.id, vector=dict(v), payload=to_payload(e))
             for e, v in zip(events, named, strict=True)
