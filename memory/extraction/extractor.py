@@ -13,12 +13,13 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from datetime import date as Date
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 import numpy as np
 import structlog
 from numpy.typing import NDArray
 from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, Field, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
@@ -290,25 +291,53 @@ class LLMExtractor:
         )
 
     async def _ask(self, user: str, types: Sequence[str]) -> _LLMEvents:
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type((ValidationError, json.JSONDecodeError)),
-            stop=stop_after_attempt(self._attempts),
-            reraise=True,
-        ):
-            with attempt:
-                response = await self._client.chat.completions.create(
-                    model=self._model,
-                    messages=[
-                        {"role": "system", "content": _SYSTEM},
-                        {"role": "user", "content": user},
-                    ],
-                    # Greedy decoding again would only repeat the same cut-off output.
-                    temperature=0.0 if attempt.retry_state.attempt_number == 1 else 0.7,
-                    max_tokens=400,
-                    response_format={
-                        "type": "json_schema",
-                        "json_schema": {"name": "events", "schema": self._schema(types)},
-                    },
-                )
-                return _LLMEvents.model_validate_json(response.choices[0].message.content or "")
-        raise AssertionError("unreachable: tenacity re-raises the last error")
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": _SYSTEM},
+            {"role": "user", "content": user},
+        ]
+        return await ask_json(
+            self._client,
+            self._model,
+            messages,
+            ("events", self._schema(types)),
+            _LLMEvents,
+            attempts=self._attempts,
+            max_tokens=400,
+        )
+
+
+Parsed = TypeVar("Parsed", bound=BaseModel)
+
+
+async def ask_json(
+    client: AsyncOpenAI,
+    model: str,
+    messages: list[ChatCompletionMessageParam],
+    schema: tuple[str, dict[str, Any]],
+    parsed: type[Parsed],
+    *,
+    attempts: int,
+    max_tokens: int,
+) -> Parsed:
+    """The model's answer under an enforced JSON schema (name, schema), validated into
+    `parsed`; an answer that does not validate is asked again, sampled."""
+    name, body = schema
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception_type((ValidationError, json.JSONDecodeError)),
+        stop=stop_after_attempt(attempts),
+        reraise=True,
+    ):
+        with attempt:
+            response = await client.chat.completions.create(
+                model=model,
+                messages=messages,
+                # Greedy decoding again would only repeat the same cut-off output.
+                temperature=0.0 if attempt.retry_state.attempt_number == 1 else 0.7,
+                max_tokens=max_tokens,
+                response_format={
+                    "type": "json_schema",
+                    "json_schema": {"name": name, "schema": body},
+                },
+            )
+            return parsed.model_validate_json(response.choices[0].message.content or "")
+    raise AssertionError("unreachable: tenacity re-raises the last error")

@@ -26,7 +26,6 @@ from openai.types.chat import (
     ChatCompletionUserMessageParam,
 )
 from pydantic import BaseModel, Field, ValidationError
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from memory.events import EVENT_TYPES
 from memory.extraction.extractor import (
@@ -34,6 +33,7 @@ from memory.extraction.extractor import (
     Candidate,
     ClassifierExtractor,
     ExtractionInput,
+    ask_json,
     one_per_fact,
 )
 
@@ -192,29 +192,18 @@ class SummarizerExtractor:
 
     async def _ask(self, item: ExtractionInput) -> Notes:
         await self._ensure_loaded()
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type((ValidationError, json.JSONDecodeError)),
-            stop=stop_after_attempt(self._attempts),
-            reraise=True,
-        ):
-            with attempt:
-                response = await self._client.chat.completions.create(
-                    model=self._adapter,
-                    messages=messages(item.text, item.at.date()),
-                    temperature=0.0 if attempt.retry_state.attempt_number == 1 else 0.7,
-                    # Room for the schema's longest answer: it is never cut off.
-                    max_tokens=600,
-                    response_format={
-                        "type": "json_schema",
-                        # The heads decide whether the line holds a fact, and they let this
-                        # one through: the adapter alone answers "none" for nearly every line
-                        # (0 notes on 82 such dev lines), though it writes good notes once one
-                        # is begun.
-                        "json_schema": {"name": "notes", "schema": schema(item.types, at_least=1)},
-                    },
-                )
-                return Notes.model_validate_json(response.choices[0].message.content or "")
-        raise AssertionError("unreachable: tenacity re-raises the last error")
+        # The heads decide whether the line holds a fact, and they let this one through: the
+        # adapter alone answers "none" for nearly every line (0 notes on 82 such dev lines),
+        # though it writes good notes once one is begun.
+        return await ask_json(
+            self._client,
+            self._adapter,
+            messages(item.text, item.at.date()),
+            ("notes", schema(item.types, at_least=1)),
+            Notes,
+            attempts=self._attempts,
+            max_tokens=600,  # room for the schema's longest answer: it is never cut off
+        )
 
     async def _ensure_loaded(self) -> None:
         """Load the adapter into the server once (vLLM's runtime LoRA loading route)."""
