@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-persona train-summarizer support-candidates data train clean
+.PHONY: install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-supersede train-persona train-summarizer support-candidates data train clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ train-extractor: install
 train-recall: install
 	$(BIN)/python -m memory.bearing_train
 
+# The supersede judge (memory/artefacts/supersede.npz, shipped) from tests/data, ~15 s.
+train-supersede: install
+	$(BIN)/python -m memory.supersede_train
+
 # The event summarization adapter (var/adapters/summarizer/; the shipped one is
 # memory/adapters/summarizer/) from tests/data/summaries_train.jsonl: ~35 minutes on two CPU cores.
 train-summarizer: model
@@ -75,6 +79,7 @@ train: model
 eval: model
 	$(BIN)/python -m eval.extraction
 	$(BIN)/python -m eval.summaries
+	$(BIN)/python -m eval.supersede
 	$(BIN)/python -m eval.recall
 	$(BIN)/python -m eval.persona
 	$(BIN)/python -m eval.dialogue

@@ -80,12 +80,11 @@ class Scorer:
         """`line` (d,) and `memories` (m, d), unit length."""
         t = type_index(types)
         cosine = memories @ line
+        # (M Bᵀ)(A u) = M (Bᵀ A u) and (M ⊙ u) w = M (u ⊙ w): matrix-vector products only,
+        # fifteen times cheaper than the matrix product for a turn's ~35 memories.
+        direction = self.b_.T @ (self.a @ line) + line * self.w
         return np.asarray(
-            (memories @ self.b_.T) @ (self.a @ line)
-            + (memories * line) @ self.w
-            + self.type_bias[t]
-            + self.type_scale[t] * cosine
-            + self.bias,
+            memories @ direction + self.type_bias[t] + self.type_scale[t] * cosine + self.bias,
             dtype=np.float32,
         )
 

@@ -349,10 +349,13 @@ class Hierarchy:
             importance,
         )
         if theme.key not in self._statements:
-            embedded = await self._notes([theme.statement])
-            [self._statements[theme.key]] = embedded.dense
-            if embedded.e5 is not None:
-                [self._statement_e5[theme.statement]] = embedded.e5
+            # Every theme's at once: one call, once a process, rather than a slow write
+            # each time another theme first forms.
+            embedded = await self._notes([x.statement for x in THEMES])
+            for i, x in enumerate(THEMES):
+                self._statements[x.key] = embedded.dense[i]
+                if embedded.e5 is not None:
+                    self._statement_e5[x.statement] = embedded.e5[i]
         return reflection, self._statements[theme.key]
 
     async def _theme_vectors(self) -> list[np.ndarray]:

@@ -21,6 +21,7 @@ from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
 from memory.store.port import MemoryStore
 from memory.store.qdrant import QdrantMemoryStore
+from memory.supersede import SupersedeJudge
 from memory.worker import ConfigSource, ExtractionWorker, WorkerConfig, default_consumer_name
 from service.settings import Settings
 
@@ -94,7 +95,7 @@ async def build_memory(settings: Settings, llm_base_url: str) -> Memory:
         notes=notes,
         store=store,
         extractor=make_extractor(settings, llm_base_url),
-        resolver=Resolver(store, notes),
+        resolver=Resolver(store, notes, SupersedeJudge.load(), shared_featurizer()),
         hierarchy=Hierarchy(store, notes),
         recaller=Recaller(
             store,

@@ -11,10 +11,11 @@ import pytest
 from memory.embedding import shared_minilm
 from memory.extraction.extractor import Candidate
 from memory.extraction.resolver import Resolver
-from memory.features import NoteEmbedder
+from memory.features import NoteEmbedder, shared_featurizer, shared_note_embedder
 from memory.hierarchy import PROFILE, Hierarchy
 from memory.log import Conversation
 from memory.store.edge import EdgeMemoryStore
+from memory.supersede import SupersedeJudge
 
 ALICE = Conversation("t1", "innkeeper", "alice")
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -46,3 +47,54 @@ async def test_a_fact_said_again_merges_whatever_type_it_is_read_as(
     assert again.action == "duplicate" and again.event.id == first.event.id
     [kept] = [e for e in await store.list_events(ALICE) if e.type != PROFILE]
     assert kept.type == "health" and kept.source_turns == ["turn-1", "turn-2"]
+
+
+def judged_resolver(store: EdgeMemoryStore) -> Resolver:
+    judge = SupersedeJudge.load()
+    assert judge is not None, "the shipped supersede judge (make train-supersede)"
+    return Resolver(store, shared_note_embedder(), judge, shared_featurizer())
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # No shared word and no negation: the old rule (a list of negation words) missed it.
+        (
+            ("relationship", "Engaged to a sailor called Ilse"),
+            ("relationship", "Married Ilse in the harbour chapel"),
+        ),
+        (
+            ("health", "Walks with a crutch since the fall"),
+            ("health", "Se recuperó por completo y ya corre cada mañana"),
+        ),
+    ],
+)
+async def test_a_new_fact_ends_the_one_it_makes_untrue_whatever_the_words(
+    store: EdgeMemoryStore, old: tuple[str, str], new: tuple[str, str]
+) -> None:
+    resolver = judged_resolver(store)
+    [first] = await resolver.apply(ALICE, "turn-1", [said(*old)], NOW)
+
+    [second] = await resolver.apply(ALICE, "turn-2", [said(*new)], NOW)
+
+    assert second.action == "supersede" and second.replaces == first.event.id
+    current = await store.list_events(ALICE)
+    assert [e.summary for e in current] == [new[1]]
+    [ended] = [e for e in await store.list_events(ALICE, include_superseded=True) if e.valid_to]
+    assert ended.summary == old[1] and ended.superseded_by == second.event.id
+
+
+async def test_a_new_fact_about_the_same_thing_leaves_the_old_one_standing(
+    store: EdgeMemoryStore,
+) -> None:
+    resolver = judged_resolver(store)
+    await resolver.apply(
+        ALICE, "turn-1", [said("relationship", "Has an old grey mare named Dusk")], NOW
+    )
+
+    [second] = await resolver.apply(
+        ALICE, "turn-2", [said("experience", "Dusk won the village race last week")], NOW
+    )
+
+    assert second.action == "add"
+    assert len(await store.list_events(ALICE)) == 2

@@ -5,29 +5,28 @@ Nothing is deleted here: a superseded event keeps its text and gets valid_to and
 
 from __future__ import annotations
 
-import re
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from memory.events import Event, event_id
+import numpy as np
+
+from memory.embedding import unit
+from memory.events import Event, ScoredEvent, event_id
 from memory.extraction.extractor import Candidate
-from memory.features import NoteEmbedder
+from memory.features import Featurize, NoteEmbedder, multilingual
 from memory.hierarchy import DERIVED_TYPES
 from memory.log import Conversation
 from memory.store.port import MemoryStore
+from memory.supersede import SupersedeJudge
 
 Action = Literal["add", "supersede", "duplicate", "none"]
 
 DUPLICATE_COSINE = 0.9
-# A negated line ("I don't have a dog anymore") replaces the fact it denies, which reads
-# quite differently in embedding space, hence a lower bar than for duplicates.
-NEGATION_COSINE = 0.5
-_NEGATION = re.compile(
-    r"\b(?:not|no longer|anymore|any more|don't|doesn't|didn't|never|quit|stopped|broke up|"
-    r"gave up|no más|ya no|dejé|nunca|nicht mehr|kein|plus)\b|不再|不是|没有|已经不|分手|戒了|辞职",
-    re.IGNORECASE,
-)
+# The nearest notes (any type: "my cat died" ends "has a cat named Pip") the supersede judge
+# reads against a new one.
+SUPERSEDE_CANDIDATES = 5
 
 
 @dataclass(frozen=True)
@@ -37,14 +36,23 @@ class Decision:
     replaces: str | None = None
 
 
-def _is_negation(text: str) -> bool:
-    return bool(_NEGATION.search(text))
-
-
 class Resolver:
-    def __init__(self, store: MemoryStore, notes: NoteEmbedder) -> None:
+    def __init__(
+        self,
+        store: MemoryStore,
+        notes: NoteEmbedder,
+        judge: SupersedeJudge | None = None,
+        featurize: Featurize | None = None,
+    ) -> None:
+        """`judge`: decides which older note a new one ends (without it, only an identity
+        note of the same slot does); it reads e5, from the vectors stored with the notes or,
+        where a pool holds none, from `featurize`."""
+        if judge is not None and featurize is None:
+            raise ValueError("the supersede judge reads e5 vectors: pass `featurize`")
         self._store = store
         self._notes = notes
+        self._judge = judge
+        self._featurize = featurize
 
     async def apply(
         self, c: Conversation, turn_id: str, candidates: list[Candidate], now: datetime
@@ -79,28 +87,65 @@ class Resolver:
             if await self._store.get(c, new.id) is not None:
                 decisions.append(Decision("none", new))
                 continue
-            decision = await self._decide(c, new, vector)
+            decision = await self._decide(c, new, vector, e5)
             await self._write(c, decision, new, (vector, e5), now)
             decisions.append(decision)
         return decisions
 
-    async def _decide(self, c: Conversation, new: Event, vector: list[float]) -> Decision:
+    async def _decide(
+        self, c: Conversation, new: Event, vector: list[float], e5: list[float] | None
+    ) -> Decision:
         # A fact said again is the same fact whatever type it was read as this time (a profile
         # that lists one fact sits as near: it is not a fact).
         for hit in await self._store.search(c, vector, 3, min_score=DUPLICATE_COSINE):
             if hit.event.type not in DERIVED_TYPES:
                 return Decision("duplicate", hit.event)
-        nearest = await self._store.search(c, vector, 5, types=[new.type])
-        if not nearest:
-            return Decision("add", new)
-        best = nearest[0]
         if new.type == "identity":
+            nearest = await self._store.search(c, vector, 5, types=["identity"])
             same_slot = next((s for s in nearest if s.event.subject == new.subject), None)
             if same_slot is not None:
                 return Decision("supersede", new, replaces=same_slot.event.id)
-        elif _is_negation(new.summary) and best.score >= NEGATION_COSINE:
-            return Decision("supersede", new, replaces=best.event.id)
-        return Decision("add", new)
+        if self._judge is None:
+            return Decision("add", new)
+        hits = [
+            hit
+            for hit in await self._store.search(c, vector, SUPERSEDE_CANDIDATES, with_vectors=True)
+            if hit.event.type not in DERIVED_TYPES
+        ]
+        replaced = await self._replaced(new.summary, e5, hits, self._judge)
+        if replaced is None:
+            return Decision("add", new)
+        return Decision("supersede", new, replaces=replaced.id)
+
+    async def _replaced(
+        self,
+        note: str,
+        e5: list[float] | None,
+        hits: list[ScoredEvent],
+        judge: SupersedeJudge,
+    ) -> Event | None:
+        """The older note the new one ends, by the judge, if any."""
+        if not hits:
+            return None
+        assert self._featurize is not None
+        featurize = self._featurize
+        # Notes of a pool made before e5 was stored are embedded here.
+        missing = [note] if e5 is None else []
+        missing += [h.event.summary for h in hits if h.e5 is None]
+
+        def read() -> int | None:
+            found = iter(multilingual(featurize, missing)) if missing else iter(())
+            line = unit(np.asarray(next(found) if e5 is None else e5, dtype=np.float32))
+            olds = np.stack(
+                [
+                    next(found) if h.e5 is None else unit(np.asarray(h.e5, dtype=np.float32))
+                    for h in hits
+                ]
+            )
+            return judge.replaced(line, olds)
+
+        index = await asyncio.to_thread(read)
+        return None if index is None else hits[index].event
 
     async def _write(
         self,

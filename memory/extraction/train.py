@@ -1,6 +1,7 @@
 """Train the extraction heads from labeled lines: `python -m memory.extraction.train`.
 
-Reads tests/data/extraction_train.jsonl (never the dev set `make eval` scores), fits three
+Reads tests/data/extraction_train*.jsonl and the summarizer's training lines (their notes' types
+are the same labels; never the dev sets `make eval` scores), fits three
 logistic-regression heads over the features, prints cross-validated figures, writes the .npz.
 """
 
@@ -25,19 +26,34 @@ from memory.extraction.classifier import ARTEFACT, Featurizer, Heads
 from memory.extraction.extractor import ExtractionInput, HistoryLine, question_answered
 
 _DATA_DIR = Path(__file__).resolve().parents[2] / "tests" / "data"
-# Plain lines, and short replies to an NPC's question (read together with the question).
-DATA = (_DATA_DIR / "extraction_train.jsonl", _DATA_DIR / "extraction_train_context.jsonl")
+# Plain lines, short replies to an NPC's question (read together with the question), and the
+# lines the summarization adapter learns from: the heads gate what reaches it.
+DATA = (
+    _DATA_DIR / "extraction_train.jsonl",
+    _DATA_DIR / "extraction_train_context.jsonl",
+    _DATA_DIR / "summaries_train.jsonl",
+)
 SEED = 7
 
 
 def load_lines(paths: list[Path]) -> list[dict[str, Any]]:
     return [
-        json.loads(line)
+        _as_events(json.loads(line))
         for path in paths
         if path.exists()
         for line in path.read_text().splitlines()
         if line.strip()
     ]
+
+
+def _as_events(line: dict[str, Any]) -> dict[str, Any]:
+    """A summarizer line's notes as extraction events: each note's type is the label."""
+    if "notes" not in line:
+        return line
+    events = [
+        {"type": n["type"], "summary": n["note"], "subject": n["subject"]} for n in line["notes"]
+    ]
+    return {**line, "events": events}
 
 
 def feature_text(line: dict[str, Any]) -> str:
