@@ -3,12 +3,14 @@
     python -m eval.supersede [--data tests/data/supersede_dev.jsonl]
 
 Each pair is an old note and a new note of the same player, labeled with whether the new one
-makes the old one no longer true. Scores, in one run, the resolver before and after the trained
-judge. Both keep the identity rule (an identity note of the same slot, as the extraction heads
-read it, ends the old one: a new home, a new job); before, a negation word in the new note (a
-list for English, Spanish, German, French and Chinese) with MiniLM cosine ≥ 0.5 to the old one
-ended it too; now the judge decides. The judge alone is scored as well. Precision matters most: a
-wrong supersede hides a fact that is still true. Writes eval/results/supersede.json.
+makes the old one no longer true; and each new note is read against three old notes of other
+pairs of the same type (none of which it should end). Scores, in one run, the resolver before
+and after the trained judge. Both keep the identity rule (an identity note of the same slot, as
+the extraction heads read it, ends the old one: a new home, a new job); before, a negation word
+in the new note (a list for English, Spanish, German, French and Chinese) with MiniLM cosine ≥
+0.5 to the old one ended it too; now the judge decides. The judge alone is scored as well.
+Precision matters most: a wrong supersede hides a fact that is still true.
+Writes eval/results/supersede.json.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from memory.events import EVENT_TYPES
 from memory.extraction.classifier import Heads
 from memory.features import shared_featurizer
 from memory.supersede import SupersedeJudge
-from memory.supersede_train import Pair, embed_pairs, load_pairs
+from memory.supersede_train import Pair, embed_pairs, load_pairs, with_unrelated
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "supersede_dev.jsonl"
@@ -77,9 +79,10 @@ def same_identity_slot(pairs: list[Pair]) -> np.ndarray:
 
 
 def judged(pairs: list[Pair], judge: SupersedeJudge) -> np.ndarray:
-    new, old = embed_pairs(pairs)
-    p = np.array([judge.probabilities(n, o[None, :])[0] for n, o in zip(new, old, strict=True)])
-    return p >= judge.threshold
+    vectors = embed_pairs(pairs)
+    rows = zip(*vectors, strict=True)
+    p = np.array([judge.probabilities(n, o[None], nd, od[None])[0] for n, o, nd, od in rows])
+    return p >= judge.ends.threshold
 
 
 def figures(truth: np.ndarray, said: np.ndarray) -> dict[str, float]:
@@ -121,6 +124,18 @@ def main() -> None:
     truth = np.array([p.supersedes for p in pairs])
     slot = same_identity_slot(pairs)
     judge_says = judged(pairs, judge)
+    # Each new note against three old notes of other pairs of its type: what the resolver
+    # mostly meets among a player's nearest notes of a kind. None of them should end.
+    unrelated = with_unrelated(pairs, 3, seed=11)[len(pairs) :]
+    unrelated_ended = {
+        "before: identity slot + negation words": int(
+            np.sum(same_identity_slot(unrelated) | word_rule(unrelated))
+        ),
+        "now: identity slot + judge": int(
+            np.sum(same_identity_slot(unrelated) | judged(unrelated, judge))
+        ),
+        "the judge alone": int(np.sum(judged(unrelated, judge))),
+    }
     result: dict[str, Any] = {
         "data": str(args.data.relative_to(ROOT))
         if args.data.is_relative_to(ROOT)
@@ -130,11 +145,13 @@ def main() -> None:
         ),
         "now: identity slot + judge": by_language(pairs, truth, slot | judge_says),
         "the judge alone": by_language(pairs, truth, judge_says),
+        "unrelated_pairs": len(unrelated),
+        "unrelated_ended": unrelated_ended,
     }
     table = Table(title=f"supersede on {len(pairs)} held-out pairs ({int(truth.sum())} true)")
     for column in ("method", "subset", "precision", "recall", "F1", "wrong supersedes"):
         table.add_column(column)
-    for method in list(result)[1:]:
+    for method in unrelated_ended:
         for subset, f in result[method].items():
             table.add_row(
                 method,
@@ -145,6 +162,8 @@ def main() -> None:
                 str(f["wrong_supersedes"]),
             )
     console.print(table)
+    for method, count in unrelated_ended.items():
+        console.print(f"{method}: ended {count} of {len(unrelated)} notes about something else")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     console.print(f"wrote {RESULTS.relative_to(ROOT)}")

@@ -51,14 +51,14 @@ class _Searchable(threading.Thread):
         self._began: dict[str, float] = {}
         self.searchable_s: dict[str, float] = {}
         self.events: list[dict[str, Any]] = []
-        self._stop = threading.Event()
+        self._done = threading.Event()
         self._changed = time.perf_counter()
 
     def began(self, turn_id: str, at: float) -> None:
         self._began[turn_id] = at
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._done.is_set():
             items = self._client.get(self._path).json()["items"]
             now = time.perf_counter()
             if len(items) != len(self.events):
@@ -75,7 +75,7 @@ class _Searchable(threading.Thread):
         deadline = time.perf_counter() + limit_s
         while time.perf_counter() < deadline and time.perf_counter() - self._changed < 15:
             time.sleep(0.5)
-        self._stop.set()
+        self._done.set()
         self.join()
         return self.events
 

@@ -58,15 +58,13 @@ def judged_resolver(store: EdgeMemoryStore) -> Resolver:
 @pytest.mark.parametrize(
     ("old", "new"),
     [
-        # No shared word and no negation: the old rule (a list of negation words) missed it.
+        # No negation word, and no word shared but a name: the negation list it replaced
+        # missed both.
         (
             ("relationship", "Engaged to a sailor called Ilse"),
             ("relationship", "Married Ilse in the harbour chapel"),
         ),
-        (
-            ("health", "Walks with a crutch since the fall"),
-            ("health", "Se recuperó por completo y ya corre cada mañana"),
-        ),
+        (("identity", "Vive en Sevilla"), ("identity", "Se mudó a Valencia el mes pasado")),
     ],
 )
 async def test_a_new_fact_ends_the_one_it_makes_untrue_whatever_the_words(
@@ -98,3 +96,19 @@ async def test_a_new_fact_about_the_same_thing_leaves_the_old_one_standing(
 
     assert second.action == "add"
     assert len(await store.list_events(ALICE)) == 2
+
+
+async def test_a_fact_never_ends_one_of_another_kind(store: EdgeMemoryStore) -> None:
+    """The walkthrough once saw "Can't stop crying" end "Sensitive stomach"."""
+    resolver = judged_resolver(store)
+    await resolver.apply(
+        ALICE, "turn-1", [said("health", "Sensitive stomach, spicy food hurts")], NOW
+    )
+
+    [second] = await resolver.apply(ALICE, "turn-2", [said("emotion", "Can't stop crying")], NOW)
+
+    assert second.action == "add"
+    assert {e.summary for e in await store.list_events(ALICE)} == {
+        "Sensitive stomach, spicy food hurts",
+        "Can't stop crying",
+    }

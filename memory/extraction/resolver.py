@@ -6,6 +6,7 @@ Nothing is deleted here: a superseded event keeps its text and gets valid_to and
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -24,9 +25,12 @@ from memory.supersede import SupersedeJudge
 Action = Literal["add", "supersede", "duplicate", "none"]
 
 DUPLICATE_COSINE = 0.9
-# The nearest notes (any type: "my cat died" ends "has a cat named Pip") the supersede judge
-# reads against a new one.
+# The nearest notes of the new one's kinds that the supersede judge reads it against.
 SUPERSEDE_CANDIDATES = 5
+
+
+def _unit(vector: Sequence[float]) -> np.ndarray:
+    return unit(np.asarray(vector, dtype=np.float32))
 
 
 @dataclass(frozen=True)
@@ -107,12 +111,13 @@ class Resolver:
                 return Decision("supersede", new, replaces=same_slot.event.id)
         if self._judge is None:
             return Decision("add", new)
-        hits = [
-            hit
-            for hit in await self._store.search(c, vector, SUPERSEDE_CANDIDATES, with_vectors=True)
-            if hit.event.type not in DERIVED_TYPES
-        ]
-        replaced = await self._replaced(new.summary, e5, hits, self._judge)
+        # A fact ends a fact of its kind (a home a home, a health state a health state):
+        # "Can't stop crying" never ends "Sensitive stomach", however the judge reads them.
+        kinds = list(dict.fromkeys([new.type, *new.also]))
+        hits = await self._store.search(
+            c, vector, SUPERSEDE_CANDIDATES, types=kinds, with_vectors=True
+        )
+        replaced = await self._replaced(new.summary, (vector, e5), hits, self._judge)
         if replaced is None:
             return Decision("add", new)
         return Decision("supersede", new, replaces=replaced.id)
@@ -120,29 +125,27 @@ class Resolver:
     async def _replaced(
         self,
         note: str,
-        e5: list[float] | None,
+        vectors: tuple[list[float], list[float] | None],
         hits: list[ScoredEvent],
         judge: SupersedeJudge,
     ) -> Event | None:
         """The older note the new one ends, by the judge, if any."""
+        hits = [h for h in hits if h.vector is not None]
         if not hits:
             return None
         assert self._featurize is not None
         featurize = self._featurize
+        dense, e5 = vectors
         # Notes of a pool made before e5 was stored are embedded here.
         missing = [note] if e5 is None else []
         missing += [h.event.summary for h in hits if h.e5 is None]
 
         def read() -> int | None:
             found = iter(multilingual(featurize, missing)) if missing else iter(())
-            line = unit(np.asarray(next(found) if e5 is None else e5, dtype=np.float32))
-            olds = np.stack(
-                [
-                    next(found) if h.e5 is None else unit(np.asarray(h.e5, dtype=np.float32))
-                    for h in hits
-                ]
-            )
-            return judge.replaced(line, olds)
+            line = next(found) if e5 is None else _unit(e5)
+            olds = np.stack([next(found) if h.e5 is None else _unit(h.e5) for h in hits])
+            olds_dense = np.stack([_unit(h.vector or []) for h in hits])
+            return judge.replaced(line, olds, _unit(dense), olds_dense)
 
         index = await asyncio.to_thread(read)
         return None if index is None else hits[index].event
