@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 from memory import supersede_train
-from memory.supersede import SupersedeJudge
-from memory.supersede_train import Pair, embed_pairs
+from memory.supersede import SupersedeJudge, gate_features, pair_features
+from memory.supersede_train import Pair, embed_pairs, load_pairs
+
+DEV = Path(__file__).parent / "data" / "supersede_dev.jsonl"
 
 
 def shipped() -> SupersedeJudge:
@@ -30,9 +32,20 @@ def test_training_rebuilds_the_shipped_judge_from_the_labeled_pairs(
 
     rebuilt, judge = SupersedeJudge.load(out), shipped()
     assert rebuilt is not None
-    for ours, theirs in ((rebuilt.ends, judge.ends), (rebuilt.related, judge.related)):
-        assert ours.threshold == theirs.threshold
-        assert np.allclose(ours.weights, theirs.weights, atol=1e-3)
+    assert rebuilt.ends.threshold == judge.ends.threshold
+    assert rebuilt.related.threshold == judge.related.threshold
+    # The solver's last digits differ between machines (CI saw weights of 11.2514 and 11.2539):
+    # what must agree is what each scorer says of held-out pairs.
+    new, old, new_dense, old_dense = embed_pairs(load_pairs(DEV))
+    ends, related = pair_features(new, old), gate_features(new, old, new_dense, old_dense)
+    assert np.allclose(rebuilt.ends(ends), judge.ends(ends), atol=0.02)
+    assert np.allclose(rebuilt.related(related), judge.related(related), atol=0.02)
+
+
+def _singles(*vectors: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+    """Each pair as the judge reads a new note against one old one."""
+    new, old, new_dense, old_dense = vectors
+    return [(new[i], old[i : i + 1], new_dense[i], old_dense[i : i + 1]) for i in range(len(new))]
 
 
 def test_a_saved_judge_loads_back_and_decides_alike(tmp_path: Path) -> None:
@@ -46,8 +59,7 @@ def test_a_saved_judge_loads_back_and_decides_alike(tmp_path: Path) -> None:
     loaded = SupersedeJudge.load(tmp_path / "judge.npz")
     assert loaded is not None
 
-    for i in range(len(pairs)):
-        args = (new[i], old[i : i + 1], new_dense[i], old_dense[i : i + 1])
+    for args in _singles(new, old, new_dense, old_dense):
         assert loaded.replaced(*args) == judge.replaced(*args)
         assert np.allclose(loaded.probabilities(*args), judge.probabilities(*args), atol=1e-6)
 
