@@ -4,12 +4,20 @@ reads back; dates in notes; the heads keep lines without a fact from the model."
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from memory.extraction.summarizer import Note, Notes, answer, messages, note_date, schema
+from memory.extraction.summarizer import (
+    Note,
+    Notes,
+    answer,
+    calendar_dated,
+    messages,
+    note_date,
+    schema,
+)
 from service.runtime.local import prepare
 from service.settings import Settings
 from training.summaries import HELD_OUT_EVERY, LABELS, build
@@ -67,6 +75,30 @@ def test_an_answer_lists_also_only_where_a_fact_is_two_kinds() -> None:
 )
 def test_a_note_is_dated_by_the_date_it_carries(note: str, day: date | None) -> None:
     assert note_date(note) == day
+
+
+SAID = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("note", "line", "dated"),
+    [
+        # The walkthrough's note: the adapter counted "next month" from 2026-12-07 as February.
+        (
+            "Little brother Tomas is getting married next month (2027-02)",
+            "My little brother Tomas is getting married next month",
+            "Little brother Tomas is getting married next month (2027-01)",
+        ),
+        ("明天去看牙医(2026-12-09)", "我明天要去看牙医", "明天去看牙医(2026-12-08)"),
+        # No words the rules read: the model's date stays; no date in the note: none is added.
+        ("Festival on the solstice (2026-12-21)", "The solstice festival!", None),
+        ("Visits the coast", "I'll visit the coast tomorrow", None),
+    ],
+)
+def test_the_calendar_arithmetic_of_a_notes_date_is_done_by_the_rules(
+    note: str, line: str, dated: str | None
+) -> None:
+    assert calendar_dated(note, line, SAID) == (dated or note)
 
 
 def test_the_schema_offers_only_the_allowed_types() -> None:

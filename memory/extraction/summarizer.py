@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date as Date
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from memory.extraction.extractor import (
     ask_json,
     one_per_fact,
 )
+from memory.extraction.text import resolve_date
 
 log = structlog.get_logger(__name__)
 
@@ -132,6 +134,18 @@ def note_date(note: str) -> Date | None:
         return None
 
 
+def calendar_dated(note: str, line: str, at: datetime) -> str:
+    """The note with the date the line's words point to, where the rules of `resolve_date`
+    read one: the model places the date, the calendar arithmetic is done here ("next month"
+    said on 2026-12-07 is 2027-01; the adapter wrote 2027-02). The model's precision (a month
+    or a day) stays."""
+    day, found = resolve_date(line, at), _DATE.search(note)
+    if day is None or found is None:
+        return note
+    written = day.isoformat() if len(found.group(1)) == 10 else day.isoformat()[:7]
+    return note[: found.start(1)] + written + note[found.end(1) :]
+
+
 class SummarizerExtractor:
     """Notes from the summarization adapter, for lines the cheap heads say hold a fact."""
 
@@ -179,12 +193,13 @@ class SummarizerExtractor:
                         type=n.type,
                         also=[a for a in n.also if a in allowed and a != n.type],
                         subject=n.subject.lower(),
-                        summary=n.note,
+                        summary=note,
                         importance=DEFAULT_IMPORTANCE.get(n.type, 5),
-                        date=note_date(n.note) if n.type in ("plan", "commitment") else None,
+                        date=note_date(note) if n.type in ("plan", "commitment") else None,
                     )
                     for n in notes.notes
                     if n.type in allowed
+                    for note in [calendar_dated(n.note, item.text, item.at)]
                 ),
                 *kept,
             ]
