@@ -7,18 +7,19 @@ written in. The judge reads the pair in multilingual-e5, whatever the wording or
 
     p = σ( w₁·v  +  w₂·(u ⊙ v)  +  w₃·|u − v|  +  s·(u·v)  +  b )
 
-with v the new note and u the old one (unit vectors), read only where a second scorer finds the
-two are about the same thing at all (the nearest notes of a short memory are often about
-nothing the new one touches, and the first scorer, taught on pairs about one thing, then
-reads "Can't stop crying" as ending "Sensitive stomach"): a relatedness gate over u ⊙ v and
-the two cosines (e5, and the pool's MiniLM), trained on the labeled pairs against pairs of
-notes about different things. The first term reads how the new note
+with v the new note and u the old one (unit vectors). The first term reads how the new note
 speaks (a change: moved, quit, now, no longer, 搬到); the second what the two share (the same
 home, the same pet), the third where they differ, the fourth how near they are. Chosen out of
 fold over the training pairs against the same without |u − v|, with the old note's own vector,
-and with MiniLM's vectors beside e5 (`make eval` has the held-out figures). Weights live in
-an .npz file (no pickle), rebuilt in seconds by `make train-supersede` from the labeled pairs
-in tests/data.
+and with MiniLM's vectors beside e5 (`make eval` has the held-out figures).
+
+It is read only where a relatedness gate finds the two are about the same thing at all: the
+nearest notes of a short memory are often about nothing the new one touches, and the judge,
+taught on pairs about one thing, then read "Can't stop crying" as ending "Sensitive stomach".
+The gate is a second logistic regression over u ⊙ v and the two cosines (e5, and the pool's
+MiniLM), trained on the labeled pairs against same-type pairs of notes about other things.
+Weights live in an .npz file (no pickle), rebuilt in seconds by `make train-supersede` from the
+labeled pairs in tests/data.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from memory.bearing import sigmoid
 from memory.npz import save_npz
 
 ARTEFACT = Path(__file__).parent / "artefacts" / "supersede.npz"
@@ -40,10 +42,6 @@ def gate_features(new: Matrix, old: Matrix, new_dense: Matrix, old_dense: Matrix
     cosine = np.sum(new * old, axis=1, keepdims=True)
     dense = np.sum(new_dense * old_dense, axis=1, keepdims=True)
     return np.asarray(np.concatenate([new * old, cosine, dense], axis=1), dtype=np.float32)
-
-
-def _sigmoid(x: np.ndarray) -> Matrix:
-    return np.asarray(1.0 / (1.0 + np.exp(-x)), dtype=np.float32)
 
 
 def pair_features(new: Matrix, old: Matrix) -> Matrix:
@@ -63,7 +61,7 @@ class Scorer:
     threshold: float
 
     def __call__(self, x: Matrix) -> Matrix:
-        return _sigmoid(x @ self.weights + self.bias)
+        return sigmoid(x @ self.weights + self.bias)
 
 
 @dataclass
