@@ -29,7 +29,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy service memory persona training bench eval
+	$(BIN)/mypy core service memory persona training bench eval
 
 bench: model
 	$(BIN)/python -m bench.model_speed
@@ -74,13 +74,19 @@ data: install
 train: model
 	$(BIN)/python -m training.train
 
-# Extraction, recall, refusal and emotion quality on the dev sets; eval-llm adds the
-# prompt-only model baselines (starts vLLM, ~25 minutes on the CPU).
+# LoCoMo evidence recall reads the data set from here (CC BY-NC: never committed).
+LOCOMO ?= ../shared/data/locomo/locomo10.json
+
+# Extraction, recall, refusal and emotion quality on the dev sets, LoCoMo where the file is
+# there; eval-llm adds the prompt-only model baselines (starts vLLM, ~25 minutes on the CPU).
 eval: model
 	$(BIN)/python -m eval.extraction
 	$(BIN)/python -m eval.summaries
 	$(BIN)/python -m eval.supersede
 	$(BIN)/python -m eval.recall
+	$(BIN)/python -m eval.recall --unrelated 20
+	@if [ -f "$(LOCOMO)" ]; then $(BIN)/python -m eval.locomo "$(LOCOMO)"; \
+	else echo "LoCoMo skipped: no $(LOCOMO) (not shipped; set LOCOMO=path/to/locomo10.json)"; fi
 	$(BIN)/python -m eval.persona
 	$(BIN)/python -m eval.dialogue
 

@@ -28,19 +28,19 @@ from rich.console import Console
 from rich.progress import Progress
 
 from bench.turn_latency import ServiceThread, percentile
+from core.conversation import Conversation
+from core.logging import configure_logging
+from core.settings import Settings
 from memory.bearing import BearingJudge
 from memory.embedding import shared_minilm
 from memory.events import Event
 from memory.features import shared_featurizer, shared_note_embedder
 from memory.hierarchy import Hierarchy
-from memory.log import Conversation
 from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
 from memory.store.port import E5_DIM, MemoryStore
 from memory.store.qdrant import QdrantMemoryStore
-from service.logging import configure_logging
 from service.runtime.server import free_port
-from service.settings import Settings
 
 RESULTS = Path(__file__).parent / "results" / "memory.json"
 PLAYERS = 1000

@@ -31,14 +31,14 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.turn_latency import percentile
+from core.cpu import BF16_FAST, INT8_FAST, Weights, cpu_flags, fastest_weights
+from core.settings import Settings
 from memory.embedding import shared_minilm
 from persona.prompt import build_messages
 from persona.schemas import Persona
 from service.bootstrap import INNKEEPER
-from service.runtime.cpu import BF16_FAST, INT8_FAST, Weights, cpu_flags, fastest_weights
 from service.runtime.environment import RuntimeSetupError
 from service.runtime.local import prepare
-from service.settings import Settings
 
 RESULTS = Path(__file__).parent / "results" / "model_speed.json"
 TOKENS = 40

@@ -25,13 +25,13 @@ import uvicorn
 from rich.console import Console
 from rich.progress import track
 
+from core.logging import configure_logging
+from core.settings import Settings
 from service.adapters import reply_adapter, trained_reply_adapter
 from service.app import create_app
 from service.llm import ChatModel
-from service.logging import configure_logging
 from service.runtime.local import prepare
 from service.runtime.server import free_port
-from service.settings import Settings
 
 RESULTS = Path(__file__).parent / "results" / "turn_latency.json"
 # Facts first, then lines that bear on them, so recall has something to bring back.

@@ -35,22 +35,22 @@ import structlog
 from rich.console import Console
 from rich.table import Table
 
+from core.cpu import Weights
+from core.language import language_of
+from core.settings import Settings
 from memory.embedding import shared_minilm
 from memory.features import shared_featurizer
 from persona.character import CharacterReader
 from persona.emotion import shipped_reader
 from persona.gate import shipped_gate
-from persona.language import language_of
 from persona.reflection import SUPPORT_LINES, ReflectionCheck
 from persona.reflection_heads import ReflectionHeads
 from persona.schemas import LoraAdapter
 from service.adapters import SHIPPED, adapter_at
 from service.llm import ChatModel
 from service.review import Reviewer, Turn
-from service.runtime.cpu import Weights
 from service.runtime.local import model_endpoint
 from service.runtime.model import DEFAULT_MODEL, SMOLLM2_135M
-from service.settings import Settings
 from training.judges import Embeddings, Judges
 from training.retrieval import Grounded, ground, scratch_pool
 from training.scenarios import Case, load_cases, load_personas, scenarios

@@ -158,9 +158,9 @@ def main() -> None:
 def _run_llm(lines: list[dict[str, Any]], console: Console) -> dict[str, Any]:
     from openai import AsyncOpenAI
 
+    from core.settings import Settings
     from memory.extraction.extractor import LLMExtractor
     from service.runtime.local import model_endpoint
-    from service.settings import Settings
 
     settings = Settings()
     with model_endpoint(settings, console) as base_url:

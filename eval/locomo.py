@@ -5,9 +5,10 @@
 Each dialogue turn is stored as a memory of its conversation (in a scratch edge shard); each
 question is recalled against its own conversation, and a question counts as found at k when all
 its evidence turns (`dia_id`) are among the top k; adversarial questions (category 5) are left
-out, as memory layers report (1,540 questions in locomo10.json). Two rankings in one run: plain
-MiniLM similarity (what memory layers report with this embedder) and the service's search
-(`events:search`: dense, BM25 and the bearing judge, fused by rank). Prints and writes
+out, as memory layers report (1,540 questions in locomo10.json). Three rankings in one run:
+plain MiniLM similarity (what memory layers report with this embedder), multilingual-e5 reading
+the question as a query, and the service's search (`events:search`: MiniLM, e5, BM25 and the
+bearing judge, fused by rank). Prints and writes
 eval/results/locomo.json. The data set is not shipped: bring your own copy.
 """
 
@@ -25,11 +26,11 @@ from typing import Any
 from rich.console import Console
 from rich.progress import track
 
+from core.conversation import Conversation
 from memory.bearing import BearingJudge
-from memory.embedding import shared_minilm
+from memory.embedding import e5_query, shared_minilm
 from memory.events import Event
 from memory.features import shared_featurizer, shared_note_embedder
-from memory.log import Conversation
 from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
 
@@ -58,7 +59,7 @@ async def evaluate(
     samples: list[dict[str, Any]], ks: list[int], console: Console
 ) -> dict[str, Any]:
     embedder = shared_minilm()
-    rows = ("minilm_dense", "service_search")
+    rows = ("minilm_dense", "e5_query_dense", "service_search")
     found = {row: {k: 0 for k in ks} for row in rows}
     questions = 0
     with tempfile.TemporaryDirectory() as scratch:
@@ -95,6 +96,9 @@ async def evaluate(
                 [vector] = await embedder.embed([question])
                 ranked = {
                     "minilm_dense": await store.search(scope, vector, max(ks)),
+                    "e5_query_dense": await store.search(
+                        scope, e5_query(question).tolist(), max(ks), e5=True
+                    ),
                     "service_search": await recaller.search(scope, question, max(ks)),
                 }
                 for row, hits in ranked.items():

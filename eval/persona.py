@@ -250,11 +250,11 @@ def llm_refusals(rows: list[dict[str, Any]], console: Console) -> list[bool]:
 
     from openai import AsyncOpenAI
 
+    from core.settings import Settings
     from persona.gate import Verdict
     from persona.schemas import Persona
     from service.refusal_judge import RefusalJudge
     from service.runtime.local import model_endpoint
-    from service.settings import Settings
 
     now = datetime.now(UTC)
     personas = {

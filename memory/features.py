@@ -18,9 +18,9 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from core.language import language_of
 from memory.embedding import Embedder, shared_minilm, unit_rows
 from memory.extraction.classifier import Featurizer
-from persona.language import language_of
 
 
 class Featurize(Protocol):

@@ -22,10 +22,10 @@ from datetime import datetime
 import numpy as np
 import structlog
 
+from core.conversation import Conversation
 from memory.embedding import unit_rows
 from memory.events import Event, event_id
 from memory.features import NoteEmbedder
-from memory.log import Conversation
 from memory.store.port import MemoryStore, Stored
 
 log = structlog.get_logger(__name__)

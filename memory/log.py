@@ -11,7 +11,6 @@ The player part is a Redis Cluster hash tag, so one player's keys share a slot.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -19,15 +18,10 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from core.conversation import Conversation
+
 Role = Literal["player", "npc"]
 EXTRACTION_GROUP = "extractor"
-
-
-@dataclass(frozen=True)
-class Conversation:
-    tenant_id: str
-    persona_id: str
-    player_id: str
 
 
 class LogEntry(BaseModel):
@@ -78,11 +72,21 @@ class ConversationLog:
                 raise
 
     async def append_player_line(
-        self, c: Conversation, text: str, turn_id: str, at: datetime | None, now: datetime
+        self,
+        c: Conversation,
+        text: str,
+        turn_id: str,
+        at: datetime | None,
+        now: datetime,
+        extraction: BaseModel | None = None,
     ) -> str:
-        """Log the player's line, queue it for extraction and mark the turn, atomically."""
+        """Log the player's line, queue it for extraction and mark the turn, atomically.
+        `extraction`: what the persona's memory keeps (an `ExtractionScope`), queued with the
+        line; the worker keeps all eight types of a line queued without one."""
         fields = _fields("player", text, turn_id, at, now)
         scope = {"tenant_id": c.tenant_id, "persona_id": c.persona_id, "player_id": c.player_id}
+        if extraction is not None:
+            scope["extraction"] = extraction.model_dump_json()
         entry = await self._append_player(
             keys=[self._log_key(c), self.extraction_stream, self._turn_key(c, turn_id)],
             args=[self._state_ttl_s, len(fields) * 2, *_flat(fields), *_flat(scope)],

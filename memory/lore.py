@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from core.conversation import Conversation
 from memory.embedding import Embedder
 from memory.events import Event, ScoredEvent, event_id
 from memory.extraction.text import split_sentences
-from memory.log import Conversation
 from memory.store.port import MemoryStore
 
 LORE = "lore"

@@ -8,6 +8,7 @@ from functools import cache
 from openai import AsyncOpenAI
 from redis.asyncio import Redis
 
+from core.settings import Settings
 from memory.bearing import BearingJudge
 from memory.embedding import Embedder, OpenAIEmbedder, shared_minilm
 from memory.extraction.classifier import Featurizer, Heads
@@ -22,8 +23,7 @@ from memory.store.edge import EdgeMemoryStore
 from memory.store.port import MemoryStore
 from memory.store.qdrant import QdrantMemoryStore
 from memory.supersede import SupersedeJudge
-from memory.worker import ConfigSource, ExtractionWorker, WorkerConfig, default_consumer_name
-from service.settings import Settings
+from memory.worker import ExtractionWorker, WorkerConfig, default_consumer_name
 
 
 @dataclass
@@ -114,7 +114,6 @@ def make_worker(
     conversation_log: ConversationLog,
     memory: Memory,
     consumer: str | None = None,
-    configs: ConfigSource | None = None,
 ) -> ExtractionWorker:
     return ExtractionWorker(
         redis,
@@ -128,6 +127,5 @@ def make_worker(
             maintenance_interval_s=settings.decay_interval_s,
             half_lives=settings.decay_half_lives_days,
         ),
-        configs,
         memory.hierarchy,
     )

@@ -3,7 +3,7 @@
 At-least-once: an entry is acknowledged only after its events are in the pool; entries a dead
 consumer left pending are claimed with XAUTOCLAIM. Event ids are deterministic, so an entry
 processed twice writes nothing twice. Runs inside the embedded process, or on its own:
-`python -m memory.worker` (several replicas share the group in the stack).
+`python -m memory` (several replicas share the group in the stack).
 """
 
 from __future__ import annotations
@@ -14,26 +14,26 @@ import os
 import socket
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from core.conversation import Conversation
 from memory.decay import MaintenanceReport, run_maintenance
 from memory.extraction.extractor import (
-    CustomEventType,
     ExtractionInput,
+    ExtractionScope,
     Extractor,
     HistoryLine,
 )
 from memory.extraction.resolver import Decision, Resolver
 from memory.hierarchy import Hierarchy
-from memory.log import EXTRACTION_GROUP, Conversation, ConversationLog, as_text
+from memory.log import EXTRACTION_GROUP, ConversationLog, as_text
 from memory.store.port import MemoryStore
 
 log = structlog.get_logger(__name__)
@@ -41,18 +41,6 @@ log = structlog.get_logger(__name__)
 
 def default_consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
-
-
-class ExtractionScope(Protocol):
-    @property
-    def types(self) -> Sequence[str]: ...
-
-    @property
-    def custom_types(self) -> Sequence[CustomEventType]: ...
-
-
-# Which types a conversation's persona keeps; None means all eight, no custom ones.
-ConfigSource = Callable[[Conversation], Awaitable[ExtractionScope]]
 
 
 @dataclass
@@ -75,10 +63,8 @@ class ExtractionWorker:
         resolver: Resolver,
         store: MemoryStore,
         config: WorkerConfig,
-        configs: ConfigSource | None = None,
         hierarchy: Hierarchy | None = None,
     ) -> None:
-        self._configs = configs
         self._hierarchy = hierarchy
         self._store = store
         self._next_maintenance = 0.0
@@ -169,9 +155,9 @@ class ExtractionWorker:
             history=[HistoryLine(role=h.role, text=h.text) for h in history],
             at=at,
         )
-        if self._configs is not None:
-            scope = await self._configs(c)
-            item.types, item.custom_types = list(scope.types), list(scope.custom_types)
+        if extraction := fields.get("extraction"):
+            scope = ExtractionScope.model_validate_json(extraction)
+            item.types, item.custom_types = scope.types, scope.custom_types
         candidates = await self._extractor.extract(item)
         decisions = await self._resolver.apply(c, fields["turn_id"], candidates, datetime.now(UTC))
         log.info(
@@ -187,51 +173,3 @@ class ExtractionWorker:
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
-
-
-async def _serve(stop: asyncio.Event) -> None:
-    from memory.wiring import build_memory, make_worker
-    from persona.extraction_configs import PersonaExtractionConfigs
-    from service.db import make_engine, make_sessionmaker, migrate
-    from service.settings import Settings
-
-    settings = Settings()
-    if settings.redis_url is None:
-        raise SystemExit("set NPC_REDIS_URL: a stand-alone worker joins a shared Redis")
-    redis = Redis.from_url(settings.redis_url)
-    conversation_log = ConversationLog(
-        redis, settings.redis_prefix, settings.turn_result_ttl_s, settings.turn_lock_ttl_s
-    )
-    memory = await build_memory(settings, settings.llm_base_url or "http://127.0.0.1:8000/v1")
-    engine = make_engine(settings.resolved_database_url, settings.database_schema)
-    # Personas hold the extraction settings: the schema must be there, as the gateway has it.
-    await migrate(engine)
-    configs = PersonaExtractionConfigs(make_sessionmaker(engine))
-    try:
-        await make_worker(settings, redis, conversation_log, memory, configs=configs).run(stop)
-    finally:
-        await memory.store.close()
-        await redis.aclose()
-        await engine.dispose()
-
-
-def main() -> None:
-    """`python -m memory.worker`: one consumer of the extraction group, until SIGTERM/SIGINT."""
-    import signal
-
-    from service.logging import configure_logging
-
-    configure_logging(os.environ.get("NPC_LOG_LEVEL", "info"))
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await _serve(stop)
-
-    asyncio.run(run())
-
-
-if __name__ == "__main__":
-    main()

@@ -8,8 +8,8 @@ from sqlalchemy import Connection
 import persona.lore
 import persona.models  # noqa: F401
 import service.tenancy  # noqa: F401
-from service.db import Base, make_engine
-from service.settings import Settings
+from core.db import Base, make_engine
+from core.settings import Settings
 
 target_metadata = Base.metadata
 

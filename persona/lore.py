@@ -14,9 +14,9 @@ from sqlalchemy import ForeignKey, Integer, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.db import Base, TimestampMixin
+from core.errors import NotFound
 from persona.schemas import Identifier
-from service.db import Base, TimestampMixin
-from service.errors import NotFound
 
 MAX_LORE_CHARS = 100_000
 

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db import Base, TimestampMixin, utcnow
+from core.clock import utcnow
+from core.db import Base, TimestampMixin
 
 
 class PersonaRow(TimestampMixin, Base):

@@ -9,8 +9,8 @@ from datetime import datetime
 
 import numpy as np
 
+from core.conversation import Conversation
 from memory.hierarchy import Hierarchy
-from memory.log import Conversation
 from memory.store.port import MemoryStore
 from persona.commitment import CommitmentJudge, Outcome
 

@@ -6,7 +6,7 @@ Five checks, each cheap enough for every turn on the CPU:
 - no leak: no run of six words (twelve characters in CJK) of the character's instructions;
 - supportive when support was needed: the reply is neither dismissive ("cheer up", "get over
   it") nor read by the emotion reader as cheerful;
-- in the player's language, where both are surely known (`persona.language.other_language`);
+- in the player's language, where both are surely known (`core.language.other_language`);
 - no contradiction: no negated statement (questions do not count) close in meaning to a fact
   the player told us.
 Trained heads (`persona.reflection_heads`) add what rules cannot list. A failing reply is
@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from core.language import other_language
 from memory.extraction.text import split_sentences
-from persona.language import other_language
 from persona.reflection_heads import Check, ReflectionHeads, reply_features
 
 # text → (emotion label, intensity); texts → unit vectors (an embedder's `embed_sync`);

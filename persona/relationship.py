@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
-from memory.log import Conversation, as_text
+from core.conversation import Conversation
+from memory.log import as_text
 from persona.emotion import Reading
 
 # How pleasant each emotion is, -1..1.

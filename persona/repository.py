@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import Conflict, NotFound
 from persona.models import PersonaRow
 from persona.schemas import Persona, PersonaCreate, PersonaFields
-from service.errors import Conflict, NotFound
 
 
 class PersonaRepository:

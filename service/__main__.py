@@ -7,9 +7,9 @@ import sys
 
 import uvicorn
 
+from core.logging import configure_logging
+from core.settings import Settings
 from service.app import create_app
-from service.logging import configure_logging
-from service.settings import Settings
 
 
 def _port_is_free(host: str, port: int) -> bool:

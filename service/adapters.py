@@ -7,8 +7,8 @@ from pathlib import Path
 
 import structlog
 
+from core.settings import Settings
 from persona.schemas import LoraAdapter
-from service.settings import Settings
 
 log = structlog.get_logger(__name__)
 

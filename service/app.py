@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core.db import make_engine, make_sessionmaker, migrate
+from core.settings import Settings
 from memory.embedding import shared_minilm
 from memory.features import shared_featurizer
 from memory.log import ConversationLog
@@ -19,7 +21,6 @@ from memory.wiring import Memory, build_memory, make_worker
 from persona.character import CharacterReader
 from persona.commitment import shipped_judge as shipped_commitments
 from persona.emotion import shipped_reader
-from persona.extraction_configs import PersonaExtractionConfigs
 from persona.gate import shipped_gate
 from persona.promises import PromiseBook
 from persona.reflection import ReflectionCheck
@@ -27,7 +28,6 @@ from persona.reflection_heads import ReflectionHeads
 from persona.relationship import RelationshipStore
 from service.adapters import reply_adapter
 from service.bootstrap import bootstrap_dev_tenant
-from service.db import make_engine, make_sessionmaker, migrate
 from service.errors import install_error_handlers
 from service.llm import ChatModel
 from service.ratelimit import TenantRateLimiter
@@ -39,7 +39,6 @@ from service.routes import lore as lore_routes
 from service.routes import memory as memory_routes
 from service.routes import relationship as relationship_routes
 from service.runtime.server import VLLMServer
-from service.settings import Settings
 from service.turn import TurnService
 
 log = structlog.get_logger(__name__)
@@ -113,7 +112,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 redis,
                 conversation_log,
                 memory,
-                configs=PersonaExtractionConfigs(sessions),
             )
             worker_task = asyncio.create_task(worker.run(stop_worker), name="extraction-worker")
         relationships = RelationshipStore(redis, settings.redis_prefix)

@@ -7,9 +7,9 @@ import os
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.settings import Settings
 from persona.models import PersonaRow
 from persona.schemas import PersonaCreate
-from service.settings import Settings
 from service.tenancy import ensure_tenant, new_api_key, register_key
 
 log = structlog.get_logger(__name__)

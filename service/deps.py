@@ -9,9 +9,9 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from memory.log import Conversation
+from core.conversation import Conversation
+from core.errors import Unauthorized
 from persona.repository import PersonaRepository
-from service.errors import Unauthorized
 from service.tenancy import tenant_for_key
 
 if TYPE_CHECKING:

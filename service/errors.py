@@ -1,4 +1,4 @@
-"""Domain errors, and their mapping to application/problem+json in one place."""
+"""Domain errors (core/errors.py) mapped to HTTP statuses and application/problem+json, once."""
 
 from __future__ import annotations
 
@@ -13,6 +13,18 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    RedisUnavailable,
+    SQLUnavailable,
+    Unauthorized,
+    Unavailable,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -31,59 +43,20 @@ class Problem(BaseModel):
     errors: list[dict[str, Any]] | None = None
 
 
-class ServiceError(Exception):
-    status = 500
-    code = "internal"
-    title = "Internal error"
-    retry_after: int | None = None
-
-    def __init__(self, detail: str | None = None, *, retry_after: int | None = None) -> None:
-        super().__init__(detail or self.title)
-        self.detail = detail
-        if retry_after is not None:
-            self.retry_after = retry_after
-
-
-class Unauthorized(ServiceError):
-    status, code, title = 401, "unauthorized", "Missing or invalid API key"
+# Each domain error's HTTP status; a subclass takes its nearest listed ancestor's.
+_STATUS: dict[type[DomainError], int] = {
+    Unauthorized: 401,
+    NotFound: 404,
+    Conflict: 409,
+    InvalidInput: 422,
+    RateLimited: 429,
+    Unavailable: 503,
+    DomainError: 500,
+}
 
 
-class NotFound(ServiceError):
-    status, code, title = 404, "not_found", "Not found"
-
-
-class Conflict(ServiceError):
-    status, code, title = 409, "conflict", "Conflict"
-
-
-class TurnInProgress(ServiceError):
-    status, code, title = 409, "turn_in_progress", "This turn_id is being answered right now"
-
-
-class InvalidInput(ServiceError):
-    status, code, title = 422, "invalid_input", "Invalid input"
-
-
-class LLMUnavailable(ServiceError):
-    status, code, title = 503, "llm_unavailable", "The language model is unreachable"
-    retry_after = 5
-
-
-class AdapterUnavailable(ServiceError):
-    """A persona names a LoRA adapter the model server cannot load (wrong path, wrong base
-    model, rank over the server's limit): a configuration error, not an outage."""
-
-    status, code, title = 409, "adapter_unavailable", "The persona's adapter cannot be loaded"
-
-
-class RedisUnavailable(ServiceError):
-    status, code, title = 503, "redis_unavailable", "The conversation log is unreachable"
-    retry_after = 2
-
-
-class SQLUnavailable(ServiceError):
-    status, code, title = 503, "sql_unavailable", "The database is unreachable"
-    retry_after = 2
+def status_of(error: DomainError) -> int:
+    return next(_STATUS[k] for k in type(error).__mro__ if k in _STATUS)
 
 
 def problem(
@@ -93,19 +66,20 @@ def problem(
     return body.model_dump(exclude_none=True) | extra
 
 
-def _response(error: ServiceError) -> JSONResponse:
+def _response(error: DomainError) -> JSONResponse:
     headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+    status = status_of(error)
     return JSONResponse(
-        problem(error.status, error.code, error.title, error.detail),
-        status_code=error.status,
+        problem(status, error.code, error.title, error.detail),
+        status_code=status,
         media_type=PROBLEM_JSON,
         headers=headers,
     )
 
 
-def as_service_error(exc: Exception) -> ServiceError | None:
+def as_domain_error(exc: Exception) -> DomainError | None:
     """Map an infrastructure failure to the error a caller should see, if it is one we know."""
-    if isinstance(exc, ServiceError):
+    if isinstance(exc, DomainError):
         return exc
     if isinstance(exc, RedisConnectionError | RedisTimeoutError):
         return RedisUnavailable()
@@ -118,7 +92,7 @@ def as_service_error(exc: Exception) -> ServiceError | None:
 
 def install_error_handlers(app: FastAPI) -> None:
     async def on_service_error(_: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, ServiceError)
+        assert isinstance(exc, DomainError)
         return _response(exc)
 
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:
@@ -146,13 +120,13 @@ def install_error_handlers(app: FastAPI) -> None:
         try:
             return await call_next(request)
         except Exception as exc:
-            known = as_service_error(exc)
+            known = as_domain_error(exc)
             if known is None:
                 log.exception("request.failed", path=request.url.path)
-                return _response(ServiceError())
+                return _response(DomainError())
             log.warning("dependency.unavailable", code=known.code, error=type(exc).__name__)
             return _response(known)
 
-    app.add_exception_handler(ServiceError, on_service_error)
+    app.add_exception_handler(DomainError, on_service_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -14,9 +14,9 @@ import structlog
 from openai import AsyncOpenAI
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_fixed
 
+from core.errors import AdapterUnavailable, LLMUnavailable
+from core.settings import Settings
 from memory.recall import estimate_tokens
-from service.errors import AdapterUnavailable, LLMUnavailable
-from service.settings import Settings
 
 log = structlog.get_logger(__name__)
 

@@ -8,13 +8,9 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from service.errors import ServiceError
+from core.errors import RateLimited
 
 log = structlog.get_logger(__name__)
-
-
-class RateLimited(ServiceError):
-    status, code, title = 429, "rate_limited", "Too many requests for this tenant"
 
 
 class TenantRateLimiter:

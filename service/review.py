@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import structlog
 
+from core.language import language_of
 from memory.extraction.text import split_sentences
-from persona.language import language_of
 from persona.reflection import ReflectionCheck, ReflectionResult, safe_line
 from persona.reflection_heads import Check
 from service.llm import ChatModel, Message

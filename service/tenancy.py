@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db import Base, TimestampMixin
+from core.db import Base, TimestampMixin
 
 KEY_PREFIX = "npc_"
 

@@ -11,19 +11,21 @@ from datetime import UTC, datetime, timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.conversation import Conversation
+from core.errors import AdapterUnavailable, InvalidInput, TurnInProgress
+from core.language import language_of, player_language
+from core.settings import Settings
 from memory.events import EVENT_TYPES
-from memory.log import Conversation, ConversationLog, LogEntry, dump_result
+from memory.log import ConversationLog, LogEntry, dump_result
 from memory.lore import lore_owners
 from memory.recall import Recalled, Recaller, RecallResult
 from persona.character import CharacterReader, LineReading, guidance_for
-from persona.language import language_of, player_language
 from persona.promises import PromiseBook, Settled
 from persona.prompt import Guidance, build_messages, system_prompt
 from persona.reflection import safe_line, unfit_so_far
 from persona.relationship import RelationshipStore
 from persona.repository import PersonaRepository
 from persona.schemas import LoraAdapter, Persona
-from service.errors import AdapterUnavailable, InvalidInput, TurnInProgress
 from service.llm import ChatModel, Message, OnToken
 from service.refusal_judge import RefusalJudge
 from service.review import Reviewer, Turn
@@ -37,7 +39,6 @@ from service.schemas import (
     TurnRequest,
     TurnResponse,
 )
-from service.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -258,7 +259,7 @@ class TurnService:
         # A retry after a failed model call finds its line already logged: log it only once.
         if player_entry is None:
             player_entry = await self.conversation_log.append_player_line(
-                c, text, turn_id, request.at, datetime.now(UTC)
+                c, text, turn_id, request.at, datetime.now(UTC), persona.extraction
             )
         history = await self.conversation_log.recent(
             c, self.settings.history_turns, before=player_entry

@@ -18,12 +18,12 @@ import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from core.cpu import cpu_flags, fastest_lora_weights
+from core.db import make_engine, make_sessionmaker
+from core.settings import Settings
 from service.app import create_app
-from service.db import make_engine, make_sessionmaker
 from service.redis_embedded import EmbeddedRedis
-from service.runtime.cpu import cpu_flags, fastest_lora_weights
 from service.runtime.server import VLLMServer, free_port
-from service.settings import Settings
 from service.tenancy import ensure_tenant, new_api_key, register_key
 
 REDIS_SERVER_URL = "redis://127.0.0.1:6379/0"

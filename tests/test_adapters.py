@@ -6,9 +6,9 @@ import json
 import shutil
 from pathlib import Path
 
+from core.settings import Settings
 from service.adapters import SHIPPED, adapter_at, reply_adapter, trained_reply_adapter
 from service.runtime.model import DEFAULT_MODEL, SMOLLM2_135M
-from service.settings import Settings
 
 REFERENCE = SHIPPED.with_name("dialogue-smollm2-135m")
 

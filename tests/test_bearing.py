@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.settings import Settings
 from memory.bearing import BearingJudge, Scorer, sigmoid
 from memory.embedding import shared_minilm
 from memory.features import shared_featurizer
 from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
 from memory.wiring import bearing_judge
-from service.settings import Settings
 from tests.test_recall import ALICE, NOW, fact, remember
 
 DIM = 8

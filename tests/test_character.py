@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from redis.asyncio import Redis
 
+from core.conversation import Conversation
 from memory.events import Event, event_id
-from memory.log import Conversation
 from persona.emotion import Reading
 from persona.promises import PromiseBook
 from persona.prompt import STAND_INS

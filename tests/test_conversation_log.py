@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from redis.asyncio import Redis
 
-from memory.log import EXTRACTION_GROUP, Conversation, ConversationLog
+from core.conversation import Conversation
+from memory.log import EXTRACTION_GROUP, ConversationLog
 from persona.prompt import STAND_INS, build_messages
 from persona.schemas import Persona
 from tests.conftest import RedisTarget

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from service.runtime.cpu import cpu_flags, fastest_lora_weights, fastest_weights
+from core.cpu import cpu_flags, fastest_lora_weights, fastest_weights
+from core.settings import Settings
 from service.runtime.environment import RuntimeSetupError
 from service.runtime.local import prepare
-from service.settings import Settings
 from tests.conftest import finished_runtime
 
 SAPPHIRE_RAPIDS = frozenset(

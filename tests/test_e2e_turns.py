@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from persona.language import sure_language
+from core.language import sure_language
 from tests.conftest import (
     Api,
     ApiFactory,

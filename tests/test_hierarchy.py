@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from core.conversation import Conversation
 from memory.embedding import shared_minilm
 from memory.events import Event, event_id
 from memory.features import NoteEmbedder
 from memory.hierarchy import PROFILE, REFLECTION, Hierarchy, profile_id, profile_text
-from memory.log import Conversation
 from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from core.settings import Settings
 from service.adapters import reply_adapter, trained_reply_adapter
 from service.runtime.int8 import int8_dir
 from service.runtime.local import prepare
 from service.runtime.model import QWEN_CODER_1_5B
 from service.runtime.server import VLLMServer
-from service.settings import Settings
 from tests.conftest import ApiFactory, RedisTarget, SqlTarget, started
 
 pytestmark = pytest.mark.e2e

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from openai import AsyncOpenAI
 
+from core.settings import Settings
 from memory.embedding import shared_minilm
 from memory.events import EVENT_TYPES
 from memory.extraction.classifier import Featurizer, Heads
@@ -22,7 +23,6 @@ from memory.extraction.extractor import Candidate, ClassifierExtractor, Extracti
 from memory.extraction.summarizer import SummarizerExtractor, shipped_adapter
 from service.runtime.local import base_model_dir
 from service.runtime.server import VLLMServer
-from service.settings import Settings
 from tests.conftest import Api, ApiFactory, RedisTarget, SqlTarget
 
 ROOT = Path(__file__).resolve().parents[1]

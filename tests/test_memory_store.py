@@ -12,9 +12,9 @@ import qdrant_edge as qe
 from qdrant_client import AsyncQdrantClient
 from qdrant_client import models as qm
 
+from core.conversation import Conversation
 from memory.decay import run_maintenance
 from memory.events import Event, event_id
-from memory.log import Conversation
 from memory.store.edge import EdgeMemoryStore
 from memory.store.port import E5_DIM, MemoryStore
 from memory.store.qdrant import QdrantMemoryStore
@@ -143,6 +143,23 @@ async def test_the_e5_vector_written_with_a_note_comes_back_with_every_hit(
     assert dense[without.id].vector == pytest.approx(unit(1))
     [plain] = await store.search(ALICE, unit(0), 1)
     assert plain.e5 is None
+
+
+async def test_search_can_rank_by_the_stored_e5_vectors(store: MemoryStore) -> None:
+    # events:search reads the question in e5 too: the notes' e5 vectors, not the default ones.
+    first = make_event(ALICE, "t1", summary="first")
+    second = make_event(ALICE, "t2", summary="second")
+    bobs = make_event(BOB, "t1", summary="bob's")
+    await store.upsert(
+        [first, second, bobs], [unit(0), unit(1), unit(1)], [e5_unit(5), e5_unit(9), e5_unit(9)]
+    )
+
+    by_e5 = await store.search(ALICE, e5_unit(9), 5, e5=True)
+    by_default = await store.search(ALICE, unit(0), 5)
+
+    assert [h.event.summary for h in by_e5] == ["second", "first"]
+    assert by_e5[0].score == pytest.approx(1.0, abs=1e-3)
+    assert [h.event.summary for h in by_default] == ["first", "second"]
 
 
 async def test_an_edge_shard_made_before_e5_was_stored_keeps_working(tmp_path: Path) -> None:

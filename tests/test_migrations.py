@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.db import make_engine, migrate
+from core.db import make_engine, migrate
 from tests.conftest import SqlTarget
 
 TABLES = {"tenants", "api_keys", "personas"}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from core.language import language_of, other_language, player_language, sure_language
 from memory.embedding import shared_minilm
 from memory.extraction.classifier import Featurizer
 from persona.character import CharacterReader
 from persona.emotion import shipped_reader
-from persona.language import language_of, other_language, player_language, sure_language
 from persona.reflection import SAFE_LINES, ReflectionCheck, leaks, safe_line
 
 INSTRUCTIONS = (

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from openai import AsyncOpenAI
 
+from core.settings import Settings
 from persona.gate import Verdict
 from persona.schemas import Persona
 from service.bootstrap import INNKEEPER
 from service.refusal_judge import RefusalJudge, judge_messages
 from service.runtime.server import free_port
-from service.settings import Settings
 
 NOW = datetime.now(UTC)
 PERSONA = Persona(

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from core.conversation import Conversation
 from memory.embedding import shared_minilm
 from memory.extraction.extractor import Candidate
 from memory.extraction.resolver import Resolver
 from memory.features import NoteEmbedder, shared_featurizer, shared_note_embedder
 from memory.hierarchy import PROFILE, Hierarchy
-from memory.log import Conversation
 from memory.store.edge import EdgeMemoryStore
 from memory.supersede import SupersedeJudge
 

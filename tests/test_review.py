@@ -8,13 +8,13 @@ import asyncio
 
 import pytest
 
+from core.language import language_of
+from core.settings import Settings
 from memory.features import shared_featurizer
-from persona.language import language_of
 from persona.reflection import SAFE_LINES, SUPPORT_LINES, ReflectionCheck
 from persona.reflection_heads import ReflectionHeads
 from service.llm import ChatModel, Completion
 from service.review import Reviewer, Turn
-from service.settings import Settings
 
 SYSTEM = (
     "You are Bram Alderwood, innkeeper of the Crooked Lantern in the village of Thornwick. "

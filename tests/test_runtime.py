@@ -13,6 +13,7 @@ import pytest
 from rich.console import Console
 
 import service.runtime.model as model_module
+from core.settings import Settings
 from service.runtime.environment import RuntimeSetupError, ensure_vllm_env, vllm_env_dir
 from service.runtime.model import (
     QWEN_CODER_1_5B,
@@ -22,7 +23,6 @@ from service.runtime.model import (
     local_model,
 )
 from service.runtime.server import VLLMServer
-from service.settings import Settings
 from tests.conftest import finished_runtime
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from service.settings import Settings
+from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,7 +21,7 @@ def test_compose_has_the_stack_services() -> None:
     assert {"gateway", "worker", "redis", "postgres", "qdrant", "vllm-cpu", "vllm-gpu"} <= set(
         services
     )
-    assert services["worker"]["command"] == ["python", "-m", "memory.worker"]
+    assert services["worker"]["command"] == ["python", "-m", "memory"]
     assert services["worker"]["environment"]["NPC_MEMORY_STORE"] == "qdrant"
     assert services["gateway"]["environment"]["NPC_RUN_WORKER"] == "false"
     assert "--appendonly" in services["redis"]["command"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from memory.extraction.summarizer import (
     Note,
     Notes,
@@ -19,7 +20,6 @@ from memory.extraction.summarizer import (
     schema,
 )
 from service.runtime.local import prepare
-from service.settings import Settings
 from training.summaries import HELD_OUT_EVERY, LABELS, build
 
 

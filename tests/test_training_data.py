@@ -223,7 +223,7 @@ def test_a_model_teacher_on_a_real_server_writes_replies_the_filters_judge(
 ) -> None:
     from openai import AsyncOpenAI
 
-    from service.settings import Settings
+    from core.settings import Settings
 
     [g] = grounded([STOMACH], reader)
     client = AsyncOpenAI(base_url=vllm_base_url, api_key="EMPTY")

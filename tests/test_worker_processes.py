@@ -15,9 +15,10 @@ import pytest
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
+from core.conversation import Conversation
 from memory.embedding import shared_minilm
 from memory.extraction.extractor import ExtractionInput
-from memory.log import Conversation, ConversationLog
+from memory.log import ConversationLog
 from memory.store.edge import EdgeMemoryStore
 from memory.wiring import _classifier_extractor
 from tests.conftest import REDIS_SERVER_URL, RedisTarget
@@ -87,7 +88,7 @@ def _worker(
         "PYTHONUNBUFFERED": "1",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "memory.worker"],
+        [sys.executable, "-m", "memory"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -27,6 +27,7 @@ import structlog
 from openai import AsyncOpenAI
 from rich.console import Console
 
+from core.settings import Settings
 from memory.embedding import shared_minilm
 from memory.features import shared_featurizer
 from persona.character import CharacterReader
@@ -34,7 +35,6 @@ from persona.emotion import shipped_reader
 from persona.gate import shipped_gate
 from persona.reflection import ReflectionCheck
 from persona.reflection_heads import ReflectionHeads
-from service.settings import Settings
 from training.filters import REASONS, Filters
 from training.judges import Embeddings
 from training.judges_train import train_judges

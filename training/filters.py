@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from persona.language import language_of
+from core.language import language_of
 from persona.reflection import ReflectionCheck
 from training.judges import Embeddings, Judges
 from training.retrieval import Grounded

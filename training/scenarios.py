@@ -19,8 +19,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from core.conversation import Conversation
 from memory.events import Event
-from memory.log import Conversation
 from persona.schemas import Persona
 
 Kind = Literal["memory", "none", "refuse", "support"]

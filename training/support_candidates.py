@@ -25,6 +25,7 @@ import structlog
 from pydantic import BaseModel
 from rich.console import Console
 
+from core.settings import Settings
 from memory.features import shared_featurizer
 from persona.character import CharacterReader, guidance_for
 from persona.emotion import shipped_reader
@@ -34,7 +35,6 @@ from persona.schemas import Persona
 from service.adapters import SHIPPED, adapter_at
 from service.llm import ChatModel, Message
 from service.runtime.local import model_endpoint
-from service.settings import Settings
 from training.progress import progress
 from training.scenarios import load_personas
 

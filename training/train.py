@@ -26,7 +26,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from service.runtime.cpu import BF16_FAST, cpu_flags
+from core.cpu import BF16_FAST, cpu_flags
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "var" / "dialogue"
@@ -122,8 +122,8 @@ def base_dtype(choice: str, device: str) -> str:
 
 def default_model_dir() -> Path:
     """The default model's own weights: the served folder may be int8, which takes no training."""
+    from core.settings import Settings
     from service.runtime.local import base_model_dir
-    from service.settings import Settings
 
     return base_model_dir(Settings())
 

@@ -55,6 +55,14 @@ class CustomEventType(BaseModel):
     description: str = Field(min_length=3, max_length=300)
 
 
+class ExtractionScope(BaseModel):
+    """What a persona's memory keeps: which of the eight types, and its own ones. Queued with
+    each player line, so the worker applies the settings the line was said under."""
+
+    types: list[str] = Field(default_factory=lambda: list(EVENT_TYPES))
+    custom_types: list[CustomEventType] = Field(default_factory=list)
+
+
 class ExtractionInput(BaseModel):
     text: str
     history: list[HistoryLine] = Field(default_factory=list)

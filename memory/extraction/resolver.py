@@ -13,12 +13,12 @@ from typing import Literal
 
 import numpy as np
 
+from core.conversation import Conversation
 from memory.embedding import unit
 from memory.events import Event, ScoredEvent, event_id
 from memory.extraction.extractor import Candidate
 from memory.features import Featurize, NoteEmbedder, multilingual
 from memory.hierarchy import DERIVED_TYPES
-from memory.log import Conversation
 from memory.store.port import MemoryStore
 from memory.supersede import SupersedeJudge
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import qdrant_edge as qe
 
+from core.conversation import Conversation
 from memory.events import Event, ScoredEvent
-from memory.log import Conversation
 from memory.store.port import (
     E5,
     E5_DIM,
@@ -198,9 +198,11 @@ class EdgeMemoryStore:
         with_vectors: bool = False,
         personas: Sequence[str] | None = None,
         min_score: float | None = None,
+        e5: bool = False,
     ) -> list[ScoredEvent]:
+        nearest = [float(x) for x in vector]
         request = qe.QueryRequest(
-            query=qe.Query.Nearest([float(x) for x in vector]),
+            query=qe.Query.Nearest(nearest, using=E5) if e5 else qe.Query.Nearest(nearest),
             limit=k,
             filter=_scope_filter(c, types, include_superseded, personas),
             with_payload=True,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
+from core.conversation import Conversation
 from memory.events import Event, ScoredEvent
-from memory.log import Conversation
 
 Vector = Sequence[float]
 
@@ -98,6 +98,9 @@ def _status(valid_to: object, superseded_by: object) -> str:
 
 
 class MemoryStore(Protocol):
+    # Whether the pool keeps e5 vectors beside the notes (one made before it did does not).
+    stores_e5: bool
+
     async def upsert(
         self,
         events: Sequence[Event],
@@ -138,11 +141,13 @@ class MemoryStore(Protocol):
         with_vectors: bool = False,
         personas: Sequence[str] | None = None,
         min_score: float | None = None,
+        e5: bool = False,
     ) -> list[ScoredEvent]:
         """The k events nearest to `vector` (cosine), best first; `with_vectors`: each hit comes
         with its stored embeddings (e5 too where stored); `personas` widens the scope
         from the conversation's persona to these personas' events about the same player;
-        `min_score`: none less similar than this."""
+        `min_score`: none less similar than this; `e5`: `vector` is a multilingual-e5 one,
+        searched against the e5 vectors stored beside the notes (a pool that stores them)."""
 
     async def keyword_search(
         self,

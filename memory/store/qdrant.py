@@ -14,8 +14,8 @@ from typing import Any
 from qdrant_client import AsyncQdrantClient
 from qdrant_client import models as qm
 
+from core.conversation import Conversation
 from memory.events import Event, ScoredEvent
-from memory.log import Conversation
 from memory.store.port import (
     E5,
     E5_DIM,
@@ -211,10 +211,12 @@ class QdrantMemoryStore:
         with_vectors: bool = False,
         personas: Sequence[str] | None = None,
         min_score: float | None = None,
+        e5: bool = False,
     ) -> list[ScoredEvent]:
         response = await self._client.query_points(
             self._collection,
             query=[float(x) for x in vector],
+            using=E5 if e5 else None,
             limit=k,
             query_filter=_scope_filter(c, types, include_superseded, personas),
             with_payload=True,

@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
+from core.errors import InvalidInput
 from persona.card import CardError, card_from_png, card_to_png, from_card, to_card
 from persona.lore import LoreCreate, LoreDocument, LoreRepository
 from persona.schemas import Persona
 from service.deps import ID_PATTERN, PersonaId, PersonasDep, ServicesDep, SessionDep, TenantDep
-from service.errors import InvalidInput, Problem
+from service.errors import Problem
 from service.routes.lore import store_lore
 
 router = APIRouter(tags=["personas"])

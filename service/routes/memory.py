@@ -9,11 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
+from core.errors import InvalidInput, NotFound
 from memory.events import EVENT_TYPES, Event, ScoredEvent, subject_of
 from memory.extraction.extractor import Candidate, ExtractionInput, HistoryLine
 from memory.hierarchy import DERIVED_TYPES
 from service.deps import ID_PATTERN, ConversationDep, PersonasDep, PlayerId, ServicesDep, TenantDep
-from service.errors import InvalidInput, NotFound, Problem
+from service.errors import Problem
 
 router = APIRouter(tags=["memory"])
 _SCOPED = "/v1/personas/{persona_id}/players/{player_id}"

@@ -13,9 +13,10 @@ import structlog
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
-from memory.log import Conversation
+from core.conversation import Conversation
+from core.errors import DomainError
 from service.deps import ID_PATTERN, authenticate
-from service.errors import ServiceError, as_service_error
+from service.errors import as_domain_error
 from service.schemas import TurnRequest, WsTurn
 
 router = APIRouter()
@@ -38,7 +39,7 @@ async def turn_socket(websocket: WebSocket, persona_id: str, player_id: str) -> 
     key = header[7:].strip() if header.lower().startswith("bearer ") else None
     try:
         tenant_id = await authenticate(services, key)
-    except ServiceError as exc:
+    except DomainError as exc:
         await _fail(websocket, exc.code, exc.detail or exc.title)
         await websocket.close(_CLOSE_UNAUTHORIZED)
         return
@@ -60,10 +61,10 @@ async def turn_socket(websocket: WebSocket, persona_id: str, player_id: str) -> 
                 await services.rate_limiter.check(tenant_id)
                 result = await services.turns.run(conversation, request, send_token)
             except Exception as exc:
-                known = as_service_error(exc)
+                known = as_domain_error(exc)
                 if known is None:
                     log.exception("ws.turn_failed")
-                    known = ServiceError()
+                    known = DomainError()
                 await _fail(websocket, known.code, known.detail or known.title, known.retry_after)
                 continue
             await websocket.send_json({"type": "done", **result.model_dump(mode="json")})

@@ -6,8 +6,8 @@ import sys
 
 from rich.console import Console
 
+from core.settings import Settings
 from service.runtime.local import prepare
-from service.settings import Settings
 
 
 def main() -> int:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from rich.console import Console
 
+from core.settings import Settings
 from service.adapters import trained_reply_adapter
 from service.runtime.environment import ensure_vllm_env
 from service.runtime.int8 import ensure_int8
 from service.runtime.model import ensure_model, local_model
 from service.runtime.server import VLLMServer
-from service.settings import Settings
 
 
 def base_model_dir(settings: Settings, console: Console | None = None) -> Path:

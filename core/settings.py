@@ -9,8 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from memory.decay import DEFAULT_HALF_LIVES
-from service.runtime.cpu import Weights, cpu_flags, fastest_weights
+from core.cpu import Weights, cpu_flags, fastest_weights
 
 
 def _default_cache_dir() -> Path:
@@ -117,8 +116,9 @@ class Settings(BaseSettings):
     worker_claim_idle_ms: int = 30_000
     decay_interval_s: int = Field(3600, description="How often the worker expires and decays.")
     decay_half_lives_days: dict[str, float | None] = Field(
-        default_factory=lambda: dict(DEFAULT_HALF_LIVES),
-        description="Half-life per type in days; null never decays (JSON in the env var).",
+        default_factory=dict,
+        description="Half-life per type in days, over memory's defaults (memory.decay); null "
+        "never decays (JSON in the env var).",
     )
     worker_consumer: str | None = Field(None, description="Consumer name; default host-pid.")
 

@@ -1,0 +1,3 @@
+"""What every layer shares: settings, the SQL base, domain errors, logging, the clock, the
+conversation key. It imports no other package of the project: service → persona → memory →
+core."""
