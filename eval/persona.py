@@ -199,7 +199,13 @@ def support_check(featurize: Featurizer, reader: EmotionReader) -> dict[str, Any
     for name, check in checks.items():
         passed = [
             check is None
-            or check.check(r["reply"], prompts[r["persona"]], True, [], line=r["line"]).passed
+            or check.check(
+                r["reply"],
+                instructions=prompts[r["persona"]],
+                support=True,
+                facts=[],
+                line=r["line"],
+            ).passed
             for r in rows
         ]
         # (passed the check, labeled good) → replies
@@ -223,7 +229,11 @@ def _catch_rates(check: Any, rows: list[dict[str, Any]], persona: Any) -> dict[s
     for row in rows:
         instructions = system_prompt(persona, Guidance(support=row["support"], emotion="sadness"))
         result = check.check(
-            row["reply"], instructions, row["support"], row.get("facts", []), line=row["player"]
+            row["reply"],
+            instructions=instructions,
+            support=row["support"],
+            facts=row.get("facts", []),
+            line=row["player"],
         )
         # Good replies to players in need apart: the support head is allowed more alarms there.
         label = row["label"] if row["label"] != "ok" or not row["support"] else "ok_support"
@@ -252,8 +262,8 @@ def llm_refusals(rows: list[dict[str, Any]], console: Console) -> list[bool]:
 
     from core.settings import Settings
     from persona.gate import Verdict
+    from persona.refusal_judge import RefusalJudge
     from persona.schemas import Persona
-    from service.refusal_judge import RefusalJudge
     from service.runtime.local import model_endpoint
 
     now = datetime.now(UTC)

@@ -34,7 +34,7 @@ async def serve(stop: asyncio.Event, settings: Settings) -> None:
 
 def main() -> None:
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
 
     async def run() -> None:
         stop = asyncio.Event()

@@ -61,6 +61,15 @@ class ConversationLog:
     def _turn_key(self, c: Conversation, turn_id: str) -> str:
         return f"{self._prefix}turn:{c.tenant_id}:{c.persona_id}:{{{c.player_id}}}:{turn_id}"
 
+    async def queue_depth(self) -> tuple[int, int]:
+        """(entries in the extraction stream, entries delivered and not yet acknowledged)."""
+        length = await self._redis.xlen(self.extraction_stream)
+        try:
+            pending: Any = await self._redis.xpending(self.extraction_stream, EXTRACTION_GROUP)
+        except ResponseError:  # no group yet: nothing was ever delivered
+            return int(length), 0
+        return int(length), int(pending["pending"])
+
     async def ensure_extraction_group(self) -> None:
         """Create the consumer group now, so entries wait for the worker even before it runs."""
         try:

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from core.conversation import Conversation
+from core.tokens import estimate_tokens
 from memory.bearing import BearingJudge, select
 from memory.embedding import Embedder, e5_query, unit
 from memory.events import Event, ScoredEvent, subject_of
@@ -114,12 +115,6 @@ def fuse(
         for rank, id_ in enumerate(ranking, 1):
             scores[id_] = scores.get(id_, 0.0) + weight / (_RRF_K + rank)
     return scores
-
-
-def estimate_tokens(text: str) -> int:
-    """About four characters a token in Latin scripts, one a token in CJK (no tokenizer here)."""
-    cjk = sum(1 for ch in text if "\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af")
-    return max(1, cjk + (len(text) - cjk + 3) // 4)
 
 
 class Recaller:

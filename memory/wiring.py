@@ -15,6 +15,7 @@ from memory.extraction.classifier import Featurizer, Heads
 from memory.extraction.extractor import ClassifierExtractor, Extractor, LLMExtractor
 from memory.extraction.resolver import Resolver
 from memory.extraction.summarizer import SummarizerExtractor, shipped_adapter
+from memory.facts import Facts
 from memory.features import NoteEmbedder, shared_featurizer
 from memory.hierarchy import Hierarchy
 from memory.log import ConversationLog
@@ -35,6 +36,11 @@ class Memory:
     resolver: Resolver
     recaller: Recaller
     hierarchy: Hierarchy
+
+    @property
+    def facts(self) -> Facts:
+        """Writing and forgetting facts directly (the game server's own)."""
+        return Facts(self.store, self.notes, self.hierarchy)
 
 
 @cache

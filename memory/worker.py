@@ -24,6 +24,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.conversation import Conversation
+from core.metrics import EXTRACTION_LAG_SECONDS
 from memory.decay import MaintenanceReport, run_maintenance
 from memory.extraction.extractor import (
     ExtractionInput,
@@ -132,6 +133,10 @@ class ExtractionWorker:
                 # Before the ack: a crash here replays the batch, which refreshes again.
                 await self._hierarchy.refresh(c, datetime.now(UTC), changed)
             await self._redis.xack(self._stream, EXTRACTION_GROUP, *[e for e, _ in batch])
+            done = datetime.now(UTC)
+            for _, fields in batch:
+                logged = datetime.fromisoformat(fields["created_at"])
+                EXTRACTION_LAG_SECONDS.observe(max(0.0, (done - logged).total_seconds()))
         return len(entries)
 
     async def maintain_if_due(self) -> MaintenanceReport | None:

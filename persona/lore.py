@@ -7,6 +7,7 @@ catalogue a game lists, reads back and deletes from.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, TimestampMixin
 from core.errors import NotFound
+from memory.lore import LoreLibrary, chunk_text, world_owner
 from persona.schemas import Identifier
 
 MAX_LORE_CHARS = 100_000
@@ -123,3 +125,32 @@ class LoreRepository:
     async def delete(self, row: LoreDocumentRow) -> None:
         await self._session.delete(row)
         await self._session.flush()
+
+
+@dataclass
+class LoreShelf:
+    """A tenant's lore: the catalogue in SQL and the chunks in the memory pool, kept together."""
+
+    repository: LoreRepository
+    library: LoreLibrary
+    tenant_id: str
+
+    async def add(self, body: LoreCreate, now: datetime) -> LoreDocument:
+        """The catalogue row and the chunks in the pool, together or not at all."""
+        row = await self.repository.add(body)
+        owner = body.persona_id or world_owner(str(body.world_id))
+        try:
+            row.chunks = await self.library.add(
+                self.tenant_id, owner, row.id, body.title, body.text, now
+            )
+        except Exception:
+            # The row rolls back with the request; chunks already written must not linger.
+            await self.library.remove(self.tenant_id, owner, row.id, len(chunk_text(body.text)))
+            raise
+        return document_of(row)
+
+    async def delete(self, document_id: str) -> None:
+        row = await self.repository.row(document_id)
+        owner = row.persona_id or world_owner(str(row.world_id))
+        await self.library.remove(self.tenant_id, owner, row.id, row.chunks)
+        await self.repository.delete(row)

@@ -56,9 +56,12 @@ class PromiseBook:
             return None
         summary = next(e.summary for e in promises if e.id == verdict.event_id)
         settled = Settled(verdict.event_id, summary, verdict.outcome, verdict.confidence)
-        if dry_run:
-            return settled
-        await self.store.patch(c, verdict.event_id, {"valid_to": now})
-        if self.hierarchy is not None:
-            await self.hierarchy.refresh(c, now, [verdict.event_id])
+        if not dry_run:
+            await self.close(c, settled, now)
         return settled
+
+    async def close(self, c: Conversation, settled: Settled, now: datetime) -> None:
+        """The promise stops being a standing fact (kept or broken, it is over)."""
+        await self.store.patch(c, settled.event_id, {"valid_to": now})
+        if self.hierarchy is not None:
+            await self.hierarchy.refresh(c, now, [settled.event_id])

@@ -115,6 +115,7 @@ class ReflectionCheck:
     def check(
         self,
         reply: str,
+        *,
         instructions: str,
         support: bool,
         facts: Sequence[str] = (),
@@ -278,3 +279,10 @@ SUPPORT_LINES = frozenset(line for lines, _ in SAFE_LINES.values() for line in l
 def safe_line(support: bool, language: str = "en", seed: str = "") -> str:
     supportive, neutral = SAFE_LINES.get(language, SAFE_LINES["en"])
     return supportive[zlib.crc32(seed.encode()) % len(supportive)] if support else neutral
+
+
+def scripted_support(comfort: bool, language: str, line: str, scripted: bool) -> str | None:
+    """The reply to a player in need of support where the operator chose scripted support
+    (NPC_SUPPORT_REPLIES): the safe supportive line, in their language, generated nothing.
+    None where the model should answer."""
+    return safe_line(True, language, line) if comfort and scripted else None

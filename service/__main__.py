@@ -23,7 +23,7 @@ def _port_is_free(host: str, port: int) -> bool:
 
 def main() -> None:
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     # Checked before the lifespan spends half a minute starting vLLM for nothing.
     if not _port_is_free(settings.host, settings.port):
         sys.exit(f"{settings.host}:{settings.port} is in use: stop what runs there or set NPC_PORT")
@@ -32,6 +32,8 @@ def main() -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        # The gateway logs each request itself, with its request id (service/request_id.py).
+        access_log=False,
         ws="websockets-sansio",
     )
 

@@ -13,11 +13,13 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.db import make_engine, make_sessionmaker, migrate
+from core.llm import ChatModel
 from core.settings import Settings
 from memory.embedding import shared_minilm
 from memory.features import shared_featurizer
 from memory.log import ConversationLog
 from memory.wiring import Memory, build_memory, make_worker
+from persona.adapters import reply_adapter
 from persona.character import CharacterReader
 from persona.commitment import shipped_judge as shipped_commitments
 from persona.emotion import shipped_reader
@@ -25,16 +27,16 @@ from persona.gate import shipped_gate
 from persona.promises import PromiseBook
 from persona.reflection import ReflectionCheck
 from persona.reflection_heads import ReflectionHeads
+from persona.refusal_judge import RefusalJudge
 from persona.relationship import RelationshipStore
-from service.adapters import reply_adapter
+from persona.review import Reviewer
 from service.bootstrap import bootstrap_dev_tenant
+from service.erasure import PlayerEraser
 from service.errors import install_error_handlers
-from service.llm import ChatModel
 from service.ratelimit import TenantRateLimiter
 from service.redis_embedded import EmbeddedRedis
-from service.refusal_judge import RefusalJudge
-from service.review import Reviewer
-from service.routes import cards, health, personas, turns, ws
+from service.request_id import install_request_ids
+from service.routes import cards, health, metrics, personas, turns, ws
 from service.routes import lore as lore_routes
 from service.routes import memory as memory_routes
 from service.routes import relationship as relationship_routes
@@ -58,6 +60,7 @@ class Services:
     memory: Memory
     rate_limiter: TenantRateLimiter
     relationships: RelationshipStore
+    eraser: PlayerEraser
 
 
 def character_reader(settings: Settings) -> CharacterReader | None:
@@ -124,14 +127,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             conversation_log=conversation_log,
             model=model,
             turns=TurnService(
-                settings,
-                sessions,
-                conversation_log,
-                model,
-                memory.recaller,
-                character,
-                relationships,
-                Reviewer(
+                settings=settings,
+                sessions=sessions,
+                conversation_log=conversation_log,
+                model=model,
+                recaller=memory.recaller,
+                character=character,
+                relationships=relationships,
+                reviewer=Reviewer(
                     ReflectionCheck(
                         cheer=character.cheer if character is not None else None,
                         embed=shared_minilm().embed_sync,
@@ -144,21 +147,22 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 )
                 if settings.reflection_check
                 else None,
-                RefusalJudge(model.client, settings.llm_model)
+                judge=RefusalJudge(model.client, settings.llm_model)
                 if settings.refusal_judge == "gate+model"
                 else None,
-                PromiseBook(
+                promises=PromiseBook(
                     shipped_commitments(), shared_featurizer(), memory.store, memory.hierarchy
                 )
                 if character is not None
                 else None,
-                reply_adapter(settings),
+                reply_adapter=reply_adapter(settings),
             ),
             memory=memory,
             relationships=relationships,
             rate_limiter=TenantRateLimiter(
                 redis, settings.redis_prefix, settings.rate_limit_per_minute
             ),
+            eraser=PlayerEraser(conversation_log, memory.store, relationships),
         )
         log.info("service.ready", llm=base_url, sql=engine.url.render_as_string())
         yield
@@ -188,7 +192,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings or Settings()
     install_error_handlers(app)
+    install_request_ids(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(cards.router)
     app.include_router(personas.router)
     app.include_router(turns.router)

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, WebSocket
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.conversation import Conversation
 from core.errors import Unauthorized
+from memory.lore import LoreLibrary
+from persona.lore import LoreRepository, LoreShelf
 from persona.repository import PersonaRepository
 from service.tenancy import tenant_for_key
 
@@ -59,6 +62,13 @@ async def current_tenant(
 TenantDep = Annotated[str, Depends(current_tenant)]
 
 
+async def websocket_tenant(services: Services, websocket: WebSocket) -> str:
+    """The tenant of a WebSocket's `Authorization: Bearer` header, read as HTTPBearer reads
+    it for the REST routes."""
+    scheme, key = get_authorization_scheme_param(websocket.headers.get("authorization"))
+    return await authenticate(services, key if scheme.lower() == "bearer" else None)
+
+
 def persona_repository(session: SessionDep, tenant_id: TenantDep) -> PersonaRepository:
     return PersonaRepository(session, tenant_id)
 
@@ -74,3 +84,11 @@ def conversation(tenant_id: TenantDep, persona_id: PersonaId, player_id: PlayerI
 
 
 ConversationDep = Annotated[Conversation, Depends(conversation)]
+
+
+def lore_shelf(session: SessionDep, tenant_id: TenantDep, services: ServicesDep) -> LoreShelf:
+    library = LoreLibrary(services.memory.store, services.memory.embedder)
+    return LoreShelf(LoreRepository(session, tenant_id), library, tenant_id)
+
+
+LoreDep = Annotated[LoreShelf, Depends(lore_shelf)]

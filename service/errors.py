@@ -8,7 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -25,6 +25,7 @@ from core.errors import (
     Unauthorized,
     Unavailable,
 )
+from service.request_id import current_request_id
 
 log = structlog.get_logger(__name__)
 
@@ -41,6 +42,7 @@ class Problem(BaseModel):
     code: str
     detail: str | None = None
     errors: list[dict[str, Any]] | None = None
+    request_id: str | None = Field(None, description="The X-Request-ID of the failed call.")
 
 
 # Each domain error's HTTP status; a subclass takes its nearest listed ancestor's.
@@ -62,7 +64,14 @@ def status_of(error: DomainError) -> int:
 def problem(
     status: int, code: str, title: str, detail: str | None = None, **extra: Any
 ) -> dict[str, Any]:
-    body = Problem(type=_TYPE_BASE + code, title=title, status=status, code=code, detail=detail)
+    body = Problem(
+        type=_TYPE_BASE + code,
+        title=title,
+        status=status,
+        code=code,
+        detail=detail,
+        request_id=current_request_id(),
+    )
     return body.model_dump(exclude_none=True) | extra
 
 

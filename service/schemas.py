@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from memory.log import LogEntry
+from persona.schemas import Reflection
 
 
 class TurnRequest(BaseModel):
@@ -43,27 +44,6 @@ class RecalledMemory(BaseModel):
         description="What brought it: dense (similar meaning), keyword (a rare word shared "
         "with the line), standing (a fact in force), or bearing (the trained judge linked it "
         "to the line with no similarity)."
-    )
-
-
-class Reflection(BaseModel):
-    """The check after generation: was the reply fit to send, and what was done if not."""
-
-    passed: bool = True
-    failed: list[str] = Field(
-        default_factory=list,
-        description="breaks_character, leaks_prompt, unsupportive, contradicts_fact, "
-        "wrong_language",
-    )
-    action: Literal["none", "regenerated", "flagged", "repaired", "replaced", "safe_line"] = Field(
-        "none",
-        description="regenerated: the reply is a redrawn one that passed; flagged: no draw "
-        "passed, and the one sent fails only soft checks (listed in failed of the first); "
-        "repaired: the sentences that spoke out of character or repeated the instructions were "
-        "cut; replaced: a fixed line that fits the turn (supportive on a support turn, a short "
-        "refusal otherwise). Over the WebSocket, the done frame's reply then replaces the "
-        "streamed text. safe_line: nothing was generated, the player needed support and "
-        "NPC_SUPPORT_REPLIES chose the safe supportive line.",
     )
 
 

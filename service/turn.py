@@ -12,38 +12,56 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.conversation import Conversation
-from core.errors import AdapterUnavailable, InvalidInput, TurnInProgress
+from core.errors import InvalidInput, TurnInProgress
 from core.language import language_of, player_language
+from core.llm import ChatModel, Message, OnToken
 from core.settings import Settings
 from memory.events import EVENT_TYPES
 from memory.log import ConversationLog, LogEntry, dump_result
 from memory.lore import lore_owners
 from memory.recall import Recalled, Recaller, RecallResult
+from persona.adapters import voice_of
 from persona.character import CharacterReader, LineReading, guidance_for
 from persona.promises import PromiseBook, Settled
 from persona.prompt import Guidance, build_messages, system_prompt
-from persona.reflection import safe_line, unfit_so_far
+from persona.reflection import scripted_support, unfit_so_far
+from persona.refusal_judge import RefusalJudge
 from persona.relationship import RelationshipStore
 from persona.repository import PersonaRepository
-from persona.schemas import LoraAdapter, Persona
-from service.llm import ChatModel, Message, OnToken
-from service.refusal_judge import RefusalJudge
-from service.review import Reviewer, Turn
+from persona.review import Reviewer, Turn
+from persona.schemas import LoraAdapter, Persona, Reflection
+from service.errors import as_domain_error
 from service.schemas import (
     Emotion,
     Promise,
     RecalledMemory,
-    Reflection,
     Timings,
     TurnPreview,
     TurnRequest,
     TurnResponse,
 )
+from service.turn_metrics import observe_outcome, observe_turn
 
 log = structlog.get_logger(__name__)
 
 
 @dataclass
+class _Answering:
+    """One turn being answered: whose, what was said, and how far it has got."""
+
+    c: Conversation
+    persona: Persona
+    scope: tuple[str, ...] | None  # whose memories of the player the persona recalls
+    text: str
+    turn_id: str
+    request: TurnRequest
+    player_entry: str | None  # the logged line, once logged (a retry finds it)
+    on_token: OnToken | None
+    started: float
+    timings: Timings
+
+
+@dataclass(kw_only=True)
 class TurnService:
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
@@ -69,6 +87,17 @@ class TurnService:
     async def run(
         self, c: Conversation, request: TurnRequest, on_token: OnToken | None = None
     ) -> TurnResponse:
+        try:
+            response = await self._run(c, request, on_token)
+        except Exception as exc:
+            known = as_domain_error(exc)
+            observe_outcome(known.code if known is not None else "internal")
+            raise
+        return response
+
+    async def _run(
+        self, c: Conversation, request: TurnRequest, on_token: OnToken | None
+    ) -> TurnResponse:
         started = time.perf_counter()
         text = self.validate_text(request.text)
         timings = Timings()
@@ -79,6 +108,7 @@ class TurnService:
         turn_id = request.turn_id or uuid.uuid4().hex
         state = await self.conversation_log.turn_state(c, turn_id)
         if state.result is not None:
+            observe_outcome("replayed")
             return TurnResponse.model_validate_json(state.result).model_copy(
                 update={"replayed": True}
             )
@@ -86,16 +116,18 @@ class TurnService:
             raise TurnInProgress(f"turn {turn_id!r} is being answered; retry shortly")
         try:
             return await self._answer(
-                c,
-                persona,
-                scope,
-                text,
-                turn_id,
-                request,
-                state.player_entry,
-                on_token,
-                started,
-                timings,
+                _Answering(
+                    c=c,
+                    persona=persona,
+                    scope=scope,
+                    text=text,
+                    turn_id=turn_id,
+                    request=request,
+                    player_entry=state.player_entry,
+                    on_token=on_token,
+                    started=started,
+                    timings=timings,
+                )
             )
         finally:
             await self.conversation_log.unlock_turn(c, turn_id)
@@ -197,12 +229,7 @@ class TurnService:
     ) -> tuple[str, Reflection, int]:
         """The model's reply, through the reflection check: (reply, reflection, tokens)."""
         model = None
-        if persona.adapter is not None and self.settings.folded_reply_adapter:
-            raise AdapterUnavailable(
-                f"persona {persona.id!r} names adapter {persona.adapter.name!r}, but the local "
-                "model runs int8 weights, which take no LoRA: set NPC_VLLM_WEIGHTS=bf16 or fp32"
-            )
-        adapter = persona.adapter or (None if persona.base_model else self.reply_adapter)
+        adapter = voice_of(persona, self.reply_adapter, self.settings.folded_reply_adapter)
         if adapter is not None:
             model = await self.model.use_adapter(adapter.name, adapter.path)
         # A player in need of support sees no text the reflection check has not passed.
@@ -242,27 +269,16 @@ class TurnService:
             persona = await personas.get(c.persona_id)
             return persona, await personas.recall_scope(persona)
 
-    async def _answer(
-        self,
-        c: Conversation,
-        persona: Persona,
-        scope: tuple[str, ...] | None,
-        text: str,
-        turn_id: str,
-        request: TurnRequest,
-        player_entry: str | None,
-        on_token: OnToken | None,
-        started: float,
-        timings: Timings,
-    ) -> TurnResponse:
+    async def _answer(self, t: _Answering) -> TurnResponse:
+        c, persona, text, timings = t.c, t.persona, t.text, t.timings
         stage = time.perf_counter()
         # A retry after a failed model call finds its line already logged: log it only once.
-        if player_entry is None:
-            player_entry = await self.conversation_log.append_player_line(
-                c, text, turn_id, request.at, datetime.now(UTC), persona.extraction
+        if t.player_entry is None:
+            t.player_entry = await self.conversation_log.append_player_line(
+                c, text, t.turn_id, t.request.at, datetime.now(UTC), persona.extraction
             )
         history = await self.conversation_log.recent(
-            c, self.settings.history_turns, before=player_entry
+            c, self.settings.history_turns, before=t.player_entry
         )
         timings.log_ms = _ms(stage)
 
@@ -271,28 +287,34 @@ class TurnService:
         timings.read_ms = _ms(stage)
 
         stage = time.perf_counter()
-        recall = await self._recall(c, persona, scope, text, history, reading, turn_id)
+        recall = await self._recall(c, persona, t.scope, text, history, reading, t.turn_id)
         timings.recall_ms = _ms(stage)
 
         stage = time.perf_counter()
-        settled = await self._settle(c, text, reading, turn_id=turn_id)
+        # Only decided here: the promise closes once the reply exists, so a turn whose model
+        # call fails leaves it open and the retry with the same turn_id settles it again.
+        settled = await self._settle(c, text, reading, dry_run=True, turn_id=t.turn_id)
         guidance = await self._guidance(c, reading, settled)
         messages = build_messages(persona, history, text, [r.event for r in recall.items], guidance)
         timings.prompt_ms = _ms(stage)
 
         heard = player_language(text, [e.text for e in history if e.role == "player"])
-        if guidance is not None and guidance.comfort and self.settings.scripted_support:
-            reply = safe_line(True, heard or language_of(text), text)
-            reflection, reply_tokens = Reflection(action="safe_line"), 0
-            if on_token is not None:
-                await on_token(reply)
+        comfort = guidance is not None and guidance.comfort
+        language = heard or language_of(text)
+        scripted = scripted_support(comfort, language, text, self.settings.scripted_support)
+        if scripted is not None:
+            reply, reflection, reply_tokens = scripted, Reflection(action="safe_line"), 0
+            if t.on_token is not None:
+                await t.on_token(reply)
         else:
             reply, reflection, reply_tokens = await self._generate(
-                persona, guidance, messages, recall, text, heard, on_token, timings
+                persona, guidance, messages, recall, text, heard, t.on_token, timings
             )
+        if settled is not None and self.promises is not None:
+            await self.promises.close(c, settled, datetime.now(UTC))
 
         response = TurnResponse(
-            turn_id=turn_id,
+            turn_id=t.turn_id,
             reply=reply,
             reflection=reflection,
             refused=reading is not None and reading.verdict.refused,
@@ -305,21 +327,22 @@ class TurnService:
         if self.relationships is not None and reading is not None and reading.emotion:
             outcome = settled.outcome if settled is not None else None
             await self.relationships.record(c, reading.emotion, outcome)
-        timings.total_ms = _ms(started)
+        timings.total_ms = _ms(t.started)
         await self.conversation_log.append_npc_line(
             c,
             reply,
-            turn_id,
-            request.at,
+            t.turn_id,
+            t.request.at,
             datetime.now(UTC),
             dump_result(response),
             refusal=response.refusal_reason if response.refused else None,
         )
+        observe_turn(response, reply_tokens)
         log.info(
             "turn.done",
             tenant=c.tenant_id,
             persona=c.persona_id,
-            turn_id=turn_id,
+            turn_id=t.turn_id,
             text_chars=len(text),
             reply_tokens=reply_tokens,
             total_ms=timings.total_ms,

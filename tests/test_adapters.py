@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from core.settings import Settings
-from service.adapters import SHIPPED, adapter_at, reply_adapter, trained_reply_adapter
+from persona.adapters import SHIPPED, adapter_at, reply_adapter, trained_reply_adapter
 from service.runtime.model import DEFAULT_MODEL, SMOLLM2_135M
 
 REFERENCE = SHIPPED.with_name("dialogue-smollm2-135m")

@@ -100,8 +100,23 @@ async def test_a_turn_lock_is_held_once(log: ConversationLog) -> None:
     assert await log.lock_turn(ALICE, "t1")
 
 
-async def test_creating_the_group_twice_is_harmless(log: ConversationLog) -> None:
+async def test_a_gateway_restart_keeps_the_workers_place_in_the_queue(
+    log: ConversationLog, redis_target: RedisTarget
+) -> None:
+    # Every gateway creates the group at start: a second creation must not move the group's
+    # position, or a restart would hand workers every line again (or skip some).
+    worker = Redis.from_url(redis_target.url)
+    await log.append_player_line(ALICE, "one", "t1", None, NOW)
+    read = await worker.xreadgroup(EXTRACTION_GROUP, "w", {log.extraction_stream: ">"})
+    assert len(read[0][1]) == 1
+
     await log.ensure_extraction_group()
+    await log.append_player_line(ALICE, "two", "t2", None, NOW)
+
+    [(_, entries)] = await worker.xreadgroup(EXTRACTION_GROUP, "w", {log.extraction_stream: ">"})
+    assert [e[1][b"text"] for e in entries] == [b"two"]
+    assert await log.queue_depth() == (2, 2)  # both delivered, neither acknowledged yet
+    await worker.aclose()
 
 
 async def test_a_declined_line_never_reaches_later_prompts(log: ConversationLog) -> None:

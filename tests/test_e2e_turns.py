@@ -103,14 +103,23 @@ def test_a_retried_turn_id_returns_the_first_answer_and_adds_no_line(live_api: A
 
 
 def test_the_model_sees_the_earlier_lines(live_api: Api) -> None:
-    live_api.client.post(
+    first = live_api.client.post(
         live_api.turns_url(), json={"text": "My name is Lina."}, headers=live_api.auth
-    )
-    second = live_api.client.post(
-        live_api.turns_url(), json={"text": "What did I just tell you?"}, headers=live_api.auth
-    )
-    assert second.status_code == 200
-    assert [role for role, _, _ in _log(live_api)] == ["player", "npc", "player", "npc"]
+    ).json()
+
+    # The preview shows the messages the next turn sends the model, built as the turn builds
+    # them: the earlier exchange in its roles, then the new line.
+    seen = live_api.client.post(
+        f"{live_api.turns_url()}:preview",
+        json={"text": "What did I just tell you?"},
+        headers=live_api.auth,
+    ).json()["messages"]
+
+    assert seen[1:] == [
+        {"role": "user", "content": "My name is Lina."},
+        {"role": "assistant", "content": first["reply"]},
+        {"role": "user", "content": "What did I just tell you?"},
+    ]
 
 
 def test_websocket_streams_tokens_then_done(live_api: Api) -> None:
@@ -184,4 +193,4 @@ def test_a_player_in_need_of_support_sees_only_a_reply_the_check_passed(live_api
     # Held back until checked: one frame, the reply the check let through (or its safe line).
     assert tokens == [frame["reply"]]
     check = ReflectionCheck(heads=ReflectionHeads.load(), featurize=shared_featurizer())
-    assert check.check(frame["reply"], "", support=True, line=line).passed
+    assert check.check(frame["reply"], instructions="", support=True, line=line).passed

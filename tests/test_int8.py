@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from core.settings import Settings
-from service.adapters import reply_adapter, trained_reply_adapter
+from persona.adapters import reply_adapter, trained_reply_adapter
 from service.runtime.int8 import int8_dir
 from service.runtime.local import prepare
 from service.runtime.model import QWEN_CODER_1_5B

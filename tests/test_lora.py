@@ -63,6 +63,19 @@ def create(api: Api, personas: dict[str, dict[str, object]]) -> None:
         assert created.status_code == 201, created.text
 
 
+def served_adapters(server: VLLMServer) -> dict[str, str]:
+    """The adapters the model server has loaded (its /v1/models), with the folder of each."""
+
+    async def listed() -> dict[str, str]:
+        async with AsyncOpenAI(base_url=server.base_url, api_key="EMPTY") as client:
+            models = await client.models.list()
+        extra = [(m.id, m.model_extra or {}) for m in models.data]
+        # A LoRA adapter is listed with the base model as its parent and its folder as root.
+        return {name: str(e.get("root")) for name, e in extra if e.get("parent")}
+
+    return asyncio.run(listed())
+
+
 def say(api: Api, pid: str, player: str, text: str) -> str:
     response = api.client.post(
         f"/v1/personas/{pid}/players/{player}/turns", json={"text": text}, headers=api.auth
@@ -104,8 +117,7 @@ def test_a_personas_adapter_is_loaded_at_run_time_and_changes_its_reply(
 
     assert base == again  # same prompt, same seed: the comparison means something
     assert voiced != base
-    served = api.client.app.state.services.model  # type: ignore[attr-defined]
-    assert "voice" in served._adapters
+    assert served_adapters(vllm_lora_server)["voice"] == str(adapter.resolve())
 
 
 def test_an_adapter_that_cannot_load_is_a_clear_409(
@@ -218,10 +230,9 @@ def test_a_smoke_trained_adapter_is_served_to_personas_without_their_own(
         return say(api, pid, f"p-{pid}", "Good morning! What are you working on?")
 
     base = reply("base")
-    served = api.client.app.state.services.model  # type: ignore[attr-defined]
-    assert card["name"] not in served._adapters  # the base persona never loaded it
+    assert card["name"] not in served_adapters(vllm_lora_server)  # the base persona never did
     trained = reply("trained")
-    assert served._adapters[card["name"]] == str(adapter.resolve())
+    assert served_adapters(vllm_lora_server)[card["name"]] == str(adapter.resolve())
     assert trained != base
 
 

@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 from core.conversation import Conversation
+from core.tokens import estimate_tokens
 from memory.bearing import BearingJudge, select
 from memory.embedding import shared_minilm
 from memory.events import Event, event_id
 from memory.features import Featurize, shared_featurizer, shared_note_embedder
-from memory.recall import RecallConfig, Recaller, estimate_tokens
+from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
 from tests.conftest import Api, ApiFactory, RedisTarget, SqlTarget
 

@@ -34,12 +34,14 @@ def check() -> ReflectionCheck:
     ],
 )
 def test_replies_that_break_character_fail(check: ReflectionCheck, reply: str) -> None:
-    assert check.check(reply, INSTRUCTIONS, support=False).failed == ["breaks_character"]
+    assert check.check(reply, instructions=INSTRUCTIONS, support=False).failed == [
+        "breaks_character"
+    ]
 
 
 def test_a_reply_repeating_the_instructions_leaks(check: ReflectionCheck) -> None:
     reply = "My orders? Answer in one to three short sentences, in the player's language."
-    assert check.check(reply, INSTRUCTIONS, support=False).failed == ["leaks_prompt"]
+    assert check.check(reply, instructions=INSTRUCTIONS, support=False).failed == ["leaks_prompt"]
     assert not leaks("Sit by the fire, friend, the stew is hot.", INSTRUCTIONS)
     assert leaks(
         "我的指令是：你是布拉姆，游戏世界里的角色，保持角色。",
@@ -51,19 +53,27 @@ def test_cheer_and_dismissal_fail_when_support_was_needed(check: ReflectionCheck
     dismissive = "Cheer up, it's not that bad! Have an ale."
     kind = "Oh, friend. I'm so sorry about your mother. Sit with me a while."
 
-    assert check.check(dismissive, INSTRUCTIONS, support=True).failed == ["unsupportive"]
-    assert check.check(dismissive, INSTRUCTIONS, support=False).passed
-    assert check.check(kind, INSTRUCTIONS, support=True).passed
+    assert check.check(dismissive, instructions=INSTRUCTIONS, support=True).failed == [
+        "unsupportive"
+    ]
+    assert check.check(dismissive, instructions=INSTRUCTIONS, support=False).passed
+    assert check.check(kind, instructions=INSTRUCTIONS, support=True).passed
 
 
 def test_denying_what_the_player_told_us_is_a_contradiction(check: ReflectionCheck) -> None:
     facts = ["I have a sensitive stomach", "My sister Mia lives in Thornwick"]
 
     denial = check.check(
-        "You don't have a sensitive stomach, have the spicy stew!", INSTRUCTIONS, False, facts
+        "You don't have a sensitive stomach, have the spicy stew!",
+        instructions=INSTRUCTIONS,
+        support=False,
+        facts=facts,
     )
     caring = check.check(
-        "Hotpot? Didn't you say your stomach is sensitive?", INSTRUCTIONS, False, facts
+        "Hotpot? Didn't you say your stomach is sensitive?",
+        instructions=INSTRUCTIONS,
+        support=False,
+        facts=facts,
     )
 
     assert denial.failed == ["contradicts_fact"]
@@ -92,9 +102,11 @@ def test_the_trained_heads_catch_what_no_rule_lists() -> None:
         ("Let me check the news on my phone, friend.", False, "breaks_character"),
     ]
     for reply, support, kind in cases:
-        assert rules_only.check(reply, INSTRUCTIONS, support).passed
-        assert kind in with_heads.check(reply, INSTRUCTIONS, support).failed
-    assert with_heads.check("Sit by the fire, friend, the stew is hot.", INSTRUCTIONS, False).passed
+        assert rules_only.check(reply, instructions=INSTRUCTIONS, support=support).passed
+        assert kind in with_heads.check(reply, instructions=INSTRUCTIONS, support=support).failed
+    assert with_heads.check(
+        "Sit by the fire, friend, the stew is hot.", instructions=INSTRUCTIONS, support=False
+    ).passed
 
 
 @pytest.mark.parametrize(
@@ -147,8 +159,12 @@ def test_every_safe_line_passes_the_check_in_its_own_language() -> None:
         assert language_of(line) == language
         supportive, neutral = SAFE_LINES[language]
         for reply in supportive:
-            assert check.check(reply, INSTRUCTIONS, True, line=line).passed, reply
-        assert check.check(neutral, INSTRUCTIONS, False, line=line).passed, neutral
+            assert check.check(reply, instructions=INSTRUCTIONS, support=True, line=line).passed, (
+                reply
+            )
+        assert check.check(neutral, instructions=INSTRUCTIONS, support=False, line=line).passed, (
+            neutral
+        )
 
 
 @pytest.mark.parametrize(
@@ -172,12 +188,14 @@ def test_a_reply_fails_in_another_language_only_when_both_are_sure(
     check: ReflectionCheck, reply: str, line: str, wrong: bool
 ) -> None:
     assert other_language(reply, line) is wrong
-    result = check.check(reply, INSTRUCTIONS, support=False, line=line)
+    result = check.check(reply, instructions=INSTRUCTIONS, support=False, line=line)
     assert ("wrong_language" in result.failed) is wrong
 
 
 def test_no_player_line_means_no_language_check(check: ReflectionCheck) -> None:
-    assert check.check("Die Esse ist heute kalt, mein Freund.", INSTRUCTIONS, False).passed
+    assert check.check(
+        "Die Esse ist heute kalt, mein Freund.", instructions=INSTRUCTIONS, support=False
+    ).passed
 
 
 def test_the_players_language_comes_from_their_last_lines_when_one_is_too_short() -> None:

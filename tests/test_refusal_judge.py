@@ -9,9 +9,9 @@ from openai import AsyncOpenAI
 
 from core.settings import Settings
 from persona.gate import Verdict
+from persona.refusal_judge import RefusalJudge, judge_messages
 from persona.schemas import Persona
 from service.bootstrap import INNKEEPER
-from service.refusal_judge import RefusalJudge, judge_messages
 from service.runtime.server import free_port
 
 NOW = datetime.now(UTC)

@@ -9,12 +9,12 @@ import asyncio
 import pytest
 
 from core.language import language_of
+from core.llm import ChatModel, Completion
 from core.settings import Settings
 from memory.features import shared_featurizer
 from persona.reflection import SAFE_LINES, SUPPORT_LINES, ReflectionCheck
 from persona.reflection_heads import ReflectionHeads
-from service.llm import ChatModel, Completion
-from service.review import Reviewer, Turn
+from persona.review import Reviewer, Turn
 
 SYSTEM = (
     "You are Bram Alderwood, innkeeper of the Crooked Lantern in the village of Thornwick. "
@@ -69,13 +69,13 @@ def test_a_failing_reply_is_replaced_by_one_that_passes(
     support: bool,
     failed: str,
 ) -> None:
-    assert failed in check.check(reply, SYSTEM, support, line=line).failed
+    assert failed in check.check(reply, instructions=SYSTEM, support=support, line=line).failed
 
     text, action = review(check, vllm_base_url, reply, line, support)
 
     assert action in ("regenerated", "repaired", "replaced")
     assert text != reply
-    assert check.check(text, SYSTEM, support, line=line).passed
+    assert check.check(text, instructions=SYSTEM, support=support, line=line).passed
     if action == "replaced":
         supportive, neutral = SAFE_LINES[language_of(line)]
         assert text in supportive if support else text == neutral
@@ -145,7 +145,9 @@ def test_a_reply_with_only_soft_faults_is_sent_flagged_rather_than_a_fixed_line(
 ) -> None:
     reply = "¿Te estás en un hilo? Si bien tienes sorpresa por el tejero?"
     line = "Do you have a room for the night, innkeeper?"
-    assert check.check(reply, SYSTEM, False, line=line).failed == ["wrong_language"]
+    assert check.check(reply, instructions=SYSTEM, support=False, line=line).failed == [
+        "wrong_language"
+    ]
     text, action = without_redraws(
         check, reply, Turn(instructions=SYSTEM, line=line), closed_port_url
     )

@@ -64,7 +64,9 @@ class Filters:
             return "too_long"
         if language_of(reply, default=case.lang) != case.lang:
             return "wrong_language"
-        verdict = self.check.check(reply, grounded.instructions, False, [])
+        verdict = self.check.check(
+            reply, instructions=grounded.instructions, support=False, facts=[]
+        )
         if {"breaks_character", "leaks_prompt"} & set(verdict.failed):
             return "out_of_character"
         if grounded.refused and case.kind != "refuse":

@@ -25,15 +25,15 @@ import structlog
 from pydantic import BaseModel
 from rich.console import Console
 
+from core.llm import ChatModel, Message
 from core.settings import Settings
 from memory.features import shared_featurizer
+from persona.adapters import SHIPPED, adapter_at
 from persona.character import CharacterReader, guidance_for
 from persona.emotion import shipped_reader
 from persona.gate import shipped_gate
 from persona.prompt import build_messages
 from persona.schemas import Persona
-from service.adapters import SHIPPED, adapter_at
-from service.llm import ChatModel, Message
 from service.runtime.local import model_endpoint
 from training.progress import progress
 from training.scenarios import load_personas

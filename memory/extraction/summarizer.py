@@ -28,6 +28,7 @@ from openai.types.chat import (
 )
 from pydantic import BaseModel, Field, ValidationError
 
+from core.llm import load_adapter
 from memory.events import EVENT_TYPES
 from memory.extraction.extractor import (
     DEFAULT_IMPORTANCE,
@@ -221,16 +222,8 @@ class SummarizerExtractor:
         )
 
     async def _ensure_loaded(self) -> None:
-        """Load the adapter into the server once (vLLM's runtime LoRA loading route)."""
         if self._loaded:
             return
-        url = f"{str(self._client.base_url).rstrip('/')}/load_lora_adapter"
-        body = {"lora_name": self._adapter, "lora_path": str(self._adapter_path)}
-        async with httpx.AsyncClient(timeout=60.0) as http:
-            response = await http.post(url, json=body)
-        # 400 "already loaded" after a worker restart is as good as loaded.
-        if response.status_code >= 400 and "already" not in response.text:
-            raise RuntimeError(
-                f"the model server could not load adapter {self._adapter!r}: {response.text[:200]}"
-            )
+        async with httpx.AsyncClient() as http:
+            await load_adapter(http, self._client.base_url, self._adapter, str(self._adapter_path))
         self._loaded = True

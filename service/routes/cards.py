@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -10,11 +11,10 @@ from pydantic import BaseModel, Field
 
 from core.errors import InvalidInput
 from persona.card import CardError, card_from_png, card_to_png, from_card, to_card
-from persona.lore import LoreCreate, LoreDocument, LoreRepository
+from persona.lore import LoreCreate, LoreDocument
 from persona.schemas import Persona
-from service.deps import ID_PATTERN, PersonaId, PersonasDep, ServicesDep, SessionDep, TenantDep
+from service.deps import ID_PATTERN, LoreDep, PersonaId, PersonasDep
 from service.errors import Problem
-from service.routes.lore import store_lore
 
 router = APIRouter(tags=["personas"])
 MAX_CARD_BYTES = 8 * 1024 * 1024
@@ -56,9 +56,7 @@ class Imported(BaseModel):
 async def import_card(
     request: Request,
     personas: PersonasDep,
-    session: SessionDep,
-    tenant_id: TenantDep,
-    services: ServicesDep,
+    lore: LoreDep,
     id: Annotated[
         str | None, Query(pattern=ID_PATTERN, description="The new persona's id.")
     ] = None,
@@ -71,13 +69,10 @@ async def import_card(
     except CardError as exc:
         raise InvalidInput(str(exc)) from exc
     persona = await personas.create(imported.persona)
-    lore = LoreRepository(session, tenant_id)
+    now = datetime.now(UTC)
     documents = [
-        await store_lore(
-            LoreCreate(title=entry.title, text=entry.text[:100_000], persona_id=persona.id),
-            tenant_id,
-            lore,
-            services,
+        await lore.add(
+            LoreCreate(title=entry.title, text=entry.text[:100_000], persona_id=persona.id), now
         )
         for entry in imported.lore
     ]

@@ -6,22 +6,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
-from memory.lore import LoreLibrary, chunk_text, world_owner
 from persona.lore import (
     LoreCreate,
     LoreDocument,
     LoreDocumentText,
     LoreList,
-    LoreRepository,
-    document_of,
 )
-from service.deps import ID_PATTERN, PersonasDep, ServicesDep, SessionDep, TenantDep
+from service.deps import ID_PATTERN, LoreDep, PersonasDep
 from service.errors import Problem
 
 if TYPE_CHECKING:
-    from service.app import Services
+    pass
 
 router = APIRouter(prefix="/v1/lore", tags=["lore"])
 
@@ -33,13 +30,6 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 DocumentId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The document's id.")]
 
 
-def lore_repository(session: SessionDep, tenant_id: TenantDep) -> LoreRepository:
-    return LoreRepository(session, tenant_id)
-
-
-LoreDep = Annotated[LoreRepository, Depends(lore_repository)]
-
-
 @router.post(
     "",
     response_model=LoreDocument,
@@ -47,34 +37,10 @@ LoreDep = Annotated[LoreRepository, Depends(lore_repository)]
     summary="Upload a lore document for a persona or a world",
     responses=_ERRORS,
 )
-async def add_lore(
-    body: LoreCreate,
-    tenant_id: TenantDep,
-    lore: LoreDep,
-    personas: PersonasDep,
-    services: ServicesDep,
-) -> LoreDocument:
+async def add_lore(body: LoreCreate, lore: LoreDep, personas: PersonasDep) -> LoreDocument:
     if body.persona_id is not None:
         await personas.get(body.persona_id)
-    return await store_lore(body, tenant_id, lore, services)
-
-
-async def store_lore(
-    body: LoreCreate, tenant_id: str, lore: LoreRepository, services: Services
-) -> LoreDocument:
-    """The catalogue row and the chunks in the pool, together or not at all."""
-    row = await lore.add(body)
-    owner = body.persona_id or world_owner(str(body.world_id))
-    library = LoreLibrary(services.memory.store, services.memory.embedder)
-    try:
-        row.chunks = await library.add(
-            tenant_id, owner, row.id, body.title, body.text, datetime.now(UTC)
-        )
-    except Exception:
-        # The row rolls back with the request; chunks already written must not linger.
-        await library.remove(tenant_id, owner, row.id, len(chunk_text(body.text)))
-        raise
-    return document_of(row)
+    return await lore.add(body, datetime.now(UTC))
 
 
 @router.get("", response_model=LoreList, summary="List lore documents", responses=_ERRORS)
@@ -83,7 +49,7 @@ async def list_lore(
     persona_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
     world_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
 ) -> LoreList:
-    return LoreList(items=await lore.list(persona_id, world_id))
+    return LoreList(items=await lore.repository.list(persona_id, world_id))
 
 
 @router.get(
@@ -93,7 +59,7 @@ async def list_lore(
     responses=_ERRORS,
 )
 async def get_lore(document_id: DocumentId, lore: LoreDep) -> LoreDocument:
-    return await lore.get(document_id)
+    return await lore.repository.get(document_id)
 
 
 @router.delete(
@@ -102,12 +68,6 @@ async def get_lore(document_id: DocumentId, lore: LoreDep) -> LoreDocument:
     summary="Delete a lore document and its chunks",
     responses=_ERRORS,
 )
-async def delete_lore(
-    document_id: DocumentId, tenant_id: TenantDep, lore: LoreDep, services: ServicesDep
-) -> Response:
-    row = await lore.row(document_id)
-    owner = row.persona_id or world_owner(str(row.world_id))
-    library = LoreLibrary(services.memory.store, services.memory.embedder)
-    await library.remove(tenant_id, owner, row.id, row.chunks)
-    await lore.delete(row)
+async def delete_lore(document_id: DocumentId, lore: LoreDep) -> Response:
+    await lore.delete(document_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

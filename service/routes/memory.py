@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
-from core.errors import InvalidInput, NotFound
-from memory.events import EVENT_TYPES, Event, ScoredEvent, subject_of
+from memory.events import Event, ScoredEvent
 from memory.extraction.extractor import Candidate, ExtractionInput, HistoryLine
+from memory.facts import EventWrite
 from memory.hierarchy import DERIVED_TYPES
 from service.deps import ID_PATTERN, ConversationDep, PersonasDep, PlayerId, ServicesDep, TenantDep
 from service.errors import Problem
@@ -37,16 +36,6 @@ class SearchRequest(BaseModel):
 
 class SearchResult(BaseModel):
     items: list[ScoredEvent]
-
-
-class EventWrite(BaseModel):
-    """A fact from gameplay ("finished the harvest quest"), stored like an extracted event."""
-
-    type: str = Field(min_length=1, max_length=40, examples=["experience"])
-    summary: str = Field(min_length=1, max_length=500)
-    subject: str | None = Field(None, max_length=200)
-    importance: int = Field(5, ge=1, le=10)
-    expires_at: datetime | None = None
 
 
 class ExtractRequest(BaseModel):
@@ -122,27 +111,7 @@ async def write_event(
     body: EventWrite, c: ConversationDep, services: ServicesDep, personas: PersonasDep
 ) -> Event:
     await personas.get(c.persona_id)
-    if body.type not in EVENT_TYPES:
-        raise InvalidInput(f"type must be one of {', '.join(EVENT_TYPES)}")
-    now = datetime.now(UTC)
-    event = Event(
-        id=str(uuid.uuid4()),
-        tenant_id=c.tenant_id,
-        persona_id=c.persona_id,
-        player_id=c.player_id,
-        type=body.type,
-        subject=body.subject or subject_of(body.summary),
-        summary=body.summary,
-        importance=body.importance,
-        expires_at=body.expires_at,
-        valid_from=now,
-        created_at=now,
-        source_turns=["api"],
-    )
-    embedded = await services.memory.notes([event.summary])
-    await services.memory.store.upsert([event], embedded.dense, embedded.e5)
-    await services.memory.hierarchy.refresh(c, now, [event.id])
-    return event
+    return await services.memory.facts.write(c, body, datetime.now(UTC))
 
 
 @router.delete(
@@ -152,9 +121,7 @@ async def write_event(
     responses=_ERRORS,
 )
 async def delete_event(event_id: str, c: ConversationDep, services: ServicesDep) -> Response:
-    if not await services.memory.store.delete(c, event_id):
-        raise NotFound(f"event {event_id!r} does not exist")
-    await services.memory.hierarchy.refresh(c, datetime.now(UTC))
+    await services.memory.facts.forget(c, event_id, datetime.now(UTC))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -165,10 +132,12 @@ async def delete_event(event_id: str, c: ConversationDep, services: ServicesDep)
     responses=_ERRORS,
 )
 async def erase_player(player_id: PlayerId, tenant_id: TenantDep, services: ServicesDep) -> Erased:
-    log_keys = await services.conversation_log.erase_player(tenant_id, player_id)
-    events = await services.memory.store.erase_player(tenant_id, player_id)
-    log_keys += await services.relationships.erase_player(tenant_id, player_id)
-    return Erased(player_id=player_id, events_deleted=events, log_keys_deleted=log_keys)
+    erased = await services.eraser.erase(tenant_id, player_id)
+    return Erased(
+        player_id=player_id,
+        events_deleted=erased.events_deleted,
+        log_keys_deleted=erased.log_keys_deleted,
+    )
 
 
 @router.post(

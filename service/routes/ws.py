@@ -1,8 +1,9 @@
 """The turn over a WebSocket: token frames as the reply streams, then a `done` frame.
 
 Frames from the client: {"type": "turn", "text": ..., "turn_id"?, "at"?}.
-Frames from the server: {"type": "token", "text": ...}..., then {"type": "done", <TurnResponse>}
-or {"type": "error", "code": ..., "message": ...}. One connection carries many turns.
+Frames from the server: {"type": "token", "text": ...}..., then {"type": "done", <TurnResponse>,
+"request_id"} or {"type": "error", "code": ..., "message": ..., "request_id"?}. One connection
+carries many turns; each turn has its own request id, bound into its log lines.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from pydantic import ValidationError
 
 from core.conversation import Conversation
 from core.errors import DomainError
-from service.deps import ID_PATTERN, authenticate
+from service.deps import ID_PATTERN, websocket_tenant
 from service.errors import as_domain_error
+from service.request_id import HEADER, bind_request_id, current_request_id
 from service.schemas import TurnRequest, WsTurn
 
 router = APIRouter()
@@ -31,14 +33,13 @@ _CLOSE_INVALID = 4422
 async def turn_socket(websocket: WebSocket, persona_id: str, player_id: str) -> None:
     services = websocket.app.state.services
     await websocket.accept()
+    bind_request_id(websocket.headers.get(HEADER))  # the connection's, until its first turn
     if not (re.fullmatch(ID_PATTERN, persona_id) and re.fullmatch(ID_PATTERN, player_id)):
         await _fail(websocket, "invalid_input", "persona_id or player_id is malformed")
         await websocket.close(_CLOSE_INVALID)
         return
-    header = websocket.headers.get("authorization", "")
-    key = header[7:].strip() if header.lower().startswith("bearer ") else None
     try:
-        tenant_id = await authenticate(services, key)
+        tenant_id = await websocket_tenant(services, websocket)
     except DomainError as exc:
         await _fail(websocket, exc.code, exc.detail or exc.title)
         await websocket.close(_CLOSE_UNAUTHORIZED)
@@ -57,6 +58,8 @@ async def turn_socket(websocket: WebSocket, persona_id: str, player_id: str) -> 
                 await _fail(websocket, "invalid_input", _first_error(exc))
                 continue
             request = TurnRequest(text=frame.text, turn_id=frame.turn_id, at=frame.at)
+            # Each turn is a request of its own: its log lines share an id, sent back with it.
+            request_id = bind_request_id()
             try:
                 await services.rate_limiter.check(tenant_id)
                 result = await services.turns.run(conversation, request, send_token)
@@ -67,7 +70,8 @@ async def turn_socket(websocket: WebSocket, persona_id: str, player_id: str) -> 
                     known = DomainError()
                 await _fail(websocket, known.code, known.detail or known.title, known.retry_after)
                 continue
-            await websocket.send_json({"type": "done", **result.model_dump(mode="json")})
+            done = {"type": "done", **result.model_dump(mode="json"), "request_id": request_id}
+            await websocket.send_json(done)
     except WebSocketDisconnect:
         return
 
@@ -78,6 +82,8 @@ async def _fail(
     frame: dict[str, object] = {"type": "error", "code": code, "message": message}
     if retry_after:
         frame["retry_after"] = retry_after
+    if (request_id := current_request_id()) is not None:
+        frame["request_id"] = request_id
     await websocket.send_json(frame)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from core.settings import Settings
-from service.adapters import trained_reply_adapter
+from persona.adapters import trained_reply_adapter
 from service.runtime.environment import ensure_vllm_env
 from service.runtime.int8 import ensure_int8
 from service.runtime.model import ensure_model, local_model

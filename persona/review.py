@@ -20,11 +20,11 @@ from dataclasses import dataclass
 import structlog
 
 from core.language import language_of
+from core.llm import ChatModel, Message
 from memory.extraction.text import split_sentences
 from persona.reflection import ReflectionCheck, ReflectionResult, safe_line
 from persona.reflection_heads import Check
-from service.llm import ChatModel, Message
-from service.schemas import Reflection
+from persona.schemas import Reflection
 
 log = structlog.get_logger(__name__)
 
@@ -119,9 +119,9 @@ class Reviewer:
         return await asyncio.to_thread(
             self.check.check,
             reply,
-            turn.instructions,
-            turn.support,
-            turn.facts,
+            instructions=turn.instructions,
+            support=turn.support,
+            facts=turn.facts,
             line=turn.line,
             heard=turn.heard,
         )

@@ -16,7 +16,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 
 from core.errors import AdapterUnavailable, LLMUnavailable
 from core.settings import Settings
-from memory.recall import estimate_tokens
+from core.tokens import estimate_tokens
 
 log = structlog.get_logger(__name__)
 
@@ -39,6 +39,24 @@ class Completion:
     first_token_ms: float
     total_ms: float
     stopped: bool = False  # ended early by `stop_when`
+
+
+async def load_adapter(
+    http: httpx.AsyncClient, base_url: object, name: str, path: str, retry_after_s: int = 5
+) -> None:
+    """Load a LoRA adapter into a running vLLM server (its runtime loading route). Loaded
+    already (a restart of ours, not of the server) counts as loaded."""
+    url = f"{str(base_url).rstrip('/')}/load_lora_adapter"
+    try:
+        response = await http.post(url, json={"lora_name": name, "lora_path": path}, timeout=60.0)
+    except httpx.HTTPError as exc:
+        raise LLMUnavailable("the model server did not answer", retry_after=retry_after_s) from exc
+    already = response.status_code == 400 and "already" in response.text.lower()
+    if response.status_code != 200 and not already:
+        raise AdapterUnavailable(
+            f"the model server could not load adapter {name!r} from {path!r}: {response.text[:300]}"
+        )
+    log.info("llm.adapter_loaded", adapter=name)
 
 
 class ChatModel:
@@ -90,23 +108,10 @@ class ChatModel:
         and return the model name that selects it."""
         if self._adapters.get(name) == path:
             return name
-        url = f"{str(self._client.base_url).rstrip('/')}/load_lora_adapter"
-        try:
-            response = await self._http.post(
-                url, json={"lora_name": name, "lora_path": path}, timeout=60.0
-            )
-        except httpx.HTTPError as exc:
-            raise LLMUnavailable(
-                "the model server did not answer", retry_after=self._settings.llm_retry_after_s
-            ) from exc
-        already = response.status_code == 400 and "already" in response.text.lower()
-        if response.status_code != 200 and not already:
-            raise AdapterUnavailable(
-                f"the model server could not load adapter {name!r} from {path!r}: "
-                f"{response.text[:300]}"
-            )
+        await load_adapter(
+            self._http, self._client.base_url, name, path, self._settings.llm_retry_after_s
+        )
         self._adapters[name] = path
-        log.info("llm.adapter_loaded", adapter=name)
         return name
 
     def forget_adapters(self) -> None:

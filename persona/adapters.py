@@ -1,4 +1,4 @@
-"""Which LoRA adapter answers for personas that name none: the trained reply adapter."""
+"""Which LoRA adapter answers a persona: its own, else the trained reply adapter."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 
 import structlog
 
+from core.errors import AdapterUnavailable
 from core.settings import Settings
-from persona.schemas import LoraAdapter
+from persona.schemas import LoraAdapter, Persona
 
 log = structlog.get_logger(__name__)
 
@@ -60,3 +61,17 @@ def trained_reply_adapter(settings: Settings) -> LoraAdapter | None:
     )
     log.info("reply_adapter", name=found.name if found else None)
     return found
+
+
+def voice_of(
+    persona: Persona, reply_adapter: LoraAdapter | None, folded: bool
+) -> LoraAdapter | None:
+    """The adapter that speaks for `persona`: its own; none where it asks for the base model;
+    else the reply adapter. `folded`: the served weights have the reply adapter folded in and
+    take no other (int8 on the CPU), so a persona's own adapter cannot be served."""
+    if persona.adapter is not None and folded:
+        raise AdapterUnavailable(
+            f"persona {persona.id!r} names adapter {persona.adapter.name!r}, but the local "
+            "model runs int8 weights, which take no LoRA: set NPC_VLLM_WEIGHTS=bf16 or fp32"
+        )
+    return persona.adapter or (None if persona.base_model else reply_adapter)
