@@ -14,6 +14,7 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
+import structlog
 from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
@@ -96,6 +97,9 @@ class ConversationLog:
         scope = {"tenant_id": c.tenant_id, "persona_id": c.persona_id, "player_id": c.player_id}
         if extraction is not None:
             scope["extraction"] = extraction.model_dump_json()
+        # The worker logs its extraction of the line under the request that queued it.
+        if isinstance(request_id := structlog.contextvars.get_contextvars().get("request_id"), str):
+            scope["request_id"] = request_id
         entry = await self._append_player(
             keys=[self._log_key(c), self.extraction_stream, self._turn_key(c, turn_id)],
             args=[self._state_ttl_s, len(fields) * 2, *_flat(fields), *_flat(scope)],

@@ -125,7 +125,11 @@ class ExtractionWorker:
             c = Conversation(fields["tenant_id"], fields["persona_id"], fields["player_id"])
             by_player[c].append((as_text(entry_id), fields))
         for c, batch in by_player.items():
-            decisions = [d for _, fields in batch for d in await self.process(c, fields)]
+            decisions = []
+            for _, fields in batch:
+                traced = {"request_id": fields["request_id"]} if "request_id" in fields else {}
+                with structlog.contextvars.bound_contextvars(**traced):
+                    decisions += await self.process(c, fields)
             changed = [
                 i for d in decisions if d.action != "none" for i in (d.event.id, d.replaces) if i
             ]

@@ -114,6 +114,7 @@ class TurnService:
             )
         if not await self.conversation_log.lock_turn(c, turn_id):
             raise TurnInProgress(f"turn {turn_id!r} is being answered; retry shortly")
+        log.info("turn.started", persona=c.persona_id, turn_id=turn_id, text_chars=len(text))
         try:
             return await self._answer(
                 _Answering(
