@@ -136,7 +136,13 @@ class ExtractionWorker:
             if self._hierarchy is not None and changed:
                 # Before the ack: a crash here replays the batch, which refreshes again.
                 await self._hierarchy.refresh(c, datetime.now(UTC), changed)
-            await self._redis.xack(self._stream, EXTRACTION_GROUP, *[e for e, _ in batch])
+            ids = [e for e, _ in batch]
+            # Done with: acknowledged and dropped, so the stream holds only the backlog and
+            # does not grow with every line ever said (the log keeps the lines themselves).
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.xack(self._stream, EXTRACTION_GROUP, *ids)
+                pipe.xdel(self._stream, *ids)
+                await pipe.execute()
             done = datetime.now(UTC)
             for _, fields in batch:
                 logged = datetime.fromisoformat(fields["created_at"])
