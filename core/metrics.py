@@ -38,7 +38,8 @@ TURNS = Counter(
 )
 MODEL_TOKENS = Counter(
     "npc_model_tokens_total",
-    "Tokens the reply model produced for players' turns.",
+    "The reply model's tokens on players' turns: the prompt it read (kind=prompt) and the "
+    "reply it wrote (kind=completion).",
     ["kind"],
     registry=REGISTRY,
 )

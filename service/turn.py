@@ -15,6 +15,7 @@ from core.conversation import Conversation
 from core.errors import InvalidInput, TurnInProgress
 from core.language import language_of, player_language
 from core.llm import ChatModel, Message, OnToken
+from core.metrics import MODEL_TOKENS
 from core.settings import Settings
 from memory.events import EVENT_TYPES
 from memory.log import ConversationLog, LogEntry, dump_result
@@ -246,6 +247,7 @@ class TurnService:
         )
         timings.first_token_ms = round(completion.first_token_ms, 2)
         timings.model_ms = round(completion.total_ms, 2)
+        MODEL_TOKENS.labels("prompt").inc(completion.prompt_tokens)
 
         stage = time.perf_counter()
         reply, reflection = completion.text, Reflection()
