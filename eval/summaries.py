@@ -173,6 +173,20 @@ def _summarizer_runs(
         return asyncio.run(run(base_url))
 
 
+def earlier_model_runs() -> dict[str, Any]:
+    """The model rows of the last run that had them: a run without --summarizer (make eval's,
+    seconds) re-scores the extractive notes and keeps the model's (16 minutes on the CPU)
+    beside them, each with when it was measured."""
+    if not RESULTS.exists():
+        return {}
+    earlier = json.loads(RESULTS.read_text())
+    return {
+        label: {"measured_at": row.get("measured_at", earlier.get("measured_at")), **row}
+        for label, row in earlier.items()
+        if isinstance(row, dict) and label != "extractive (classifier)" and "type_f1" in row
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DATA)
@@ -200,7 +214,8 @@ def main() -> None:
             ]
     console.print(table(results))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    body = {"lines": len(lines), "measured_at": datetime.now(UTC).isoformat(), **results}
+    now = datetime.now(UTC).isoformat()
+    body = {"lines": len(lines), "measured_at": now, **earlier_model_runs(), **results}
     RESULTS.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
     console.print(f"written to {RESULTS}")
 
