@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-supersede train-persona train-summarizer support-candidates data train clean
+.PHONY: openapi install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-supersede train-persona train-summarizer support-candidates data train clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ bench: model
 # The extraction heads (memory/extraction/artefacts/heads.npz, shipped) from tests/data, ~20 s.
 train-extractor: install
 	$(BIN)/python -m memory.extraction.train
+
+# openapi.json at the root, from the app's routes (tests fail when it is stale).
+openapi: install
+	$(BIN)/python -m service.openapi
 
 # The recall bearing judge (memory/artefacts/bearing.npz, shipped) from tests/data, ~70 s.
 train-recall: install
