@@ -33,3 +33,10 @@ def configure_logging(level: str = "info", fmt: LogFormat = "json") -> None:
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
     )
+
+
+def current_request_id() -> str | None:
+    """The request id bound to this context (a request, a WebSocket turn, or the worker's
+    handling of a line one of them queued), if any."""
+    value = structlog.contextvars.get_contextvars().get("request_id")
+    return value if isinstance(value, str) else None

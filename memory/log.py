@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import structlog
 from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from core.conversation import Conversation
+from core.logging import current_request_id
+
+if TYPE_CHECKING:
+    from memory.extraction.extractor import ExtractionScope
 
 Role = Literal["player", "npc"]
 EXTRACTION_GROUP = "extractor"
@@ -88,17 +91,17 @@ class ConversationLog:
         turn_id: str,
         at: datetime | None,
         now: datetime,
-        extraction: BaseModel | None = None,
+        extraction: ExtractionScope | None = None,
     ) -> str:
         """Log the player's line, queue it for extraction and mark the turn, atomically.
-        `extraction`: what the persona's memory keeps (an `ExtractionScope`), queued with the
-        line; the worker keeps all eight types of a line queued without one."""
+        `extraction`: what the persona's memory keeps, queued with the line; the worker keeps
+        all eight types of a line queued without one."""
         fields = _fields("player", text, turn_id, at, now)
         scope = {"tenant_id": c.tenant_id, "persona_id": c.persona_id, "player_id": c.player_id}
         if extraction is not None:
             scope["extraction"] = extraction.model_dump_json()
         # The worker logs its extraction of the line under the request that queued it.
-        if isinstance(request_id := structlog.contextvars.get_contextvars().get("request_id"), str):
+        if (request_id := current_request_id()) is not None:
             scope["request_id"] = request_id
         entry = await self._append_player(
             keys=[self._log_key(c), self.extraction_stream, self._turn_key(c, turn_id)],

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from memory.events import EVENT_TYPES, EventType
-from memory.extraction.extractor import CustomEventType
+from memory.extraction.extractor import CustomEventType, ExtractionScope
 
 Identifier = Annotated[
     str,
@@ -17,10 +17,11 @@ Identifier = Annotated[
 """Persona and player ids: what a game server already uses as a key, URL-safe, ≤64 chars."""
 
 
-class ExtractionConfig(BaseModel):
+# Queued with each player line as the `ExtractionScope` the worker reads.
+class ExtractionConfig(ExtractionScope):
     """What this persona's memory keeps: which of the eight types, and custom ones."""
 
-    types: list[EventType] = Field(default_factory=lambda: list(EVENT_TYPES))  # type: ignore[arg-type]
+    types: list[EventType] = Field(default_factory=lambda: list(EVENT_TYPES))  # type: ignore[arg-type,assignment]
     custom_types: list[CustomEventType] = Field(default_factory=list, max_length=10)
 
     @model_validator(mode="after")

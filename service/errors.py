@@ -25,7 +25,7 @@ from core.errors import (
     Unauthorized,
     Unavailable,
 )
-from service.request_id import current_request_id
+from core.logging import current_request_id
 
 log = structlog.get_logger(__name__)
 

@@ -30,11 +30,6 @@ def bind_request_id(given: str | None = None) -> str:
     return request_id
 
 
-def current_request_id() -> str | None:
-    value = structlog.contextvars.get_contextvars().get("request_id")
-    return value if isinstance(value, str) else None
-
-
 def install_request_ids(app: FastAPI) -> None:
     """Installed last, so it wraps the error mapping: failures carry the id too."""
 

@@ -141,7 +141,7 @@ class TurnService:
         reading = await self._read(c, persona, text)
         history = await self.conversation_log.recent(c, self.settings.history_turns)
         recall = await self._recall(c, persona, scope, text, history, reading)
-        settled = await self._settle(c, text, reading, dry_run=True)
+        settled = await self._settle(c, text, reading)
         guidance = await self._guidance(c, reading, settled)
         messages = build_messages(persona, history, text, [r.event for r in recall.items], guidance)
         return TurnPreview(
@@ -198,14 +198,13 @@ class TurnService:
         c: Conversation,
         text: str,
         reading: LineReading | None,
-        dry_run: bool = False,
         turn_id: str | None = None,
     ) -> Settled | None:
+        """Which promise the line keeps or breaks, decided only: a turn closes it once its
+        reply exists, a preview never."""
         if self.promises is None or reading is None or reading.verdict.refused:
             return None
-        return await self.promises.settle(
-            c, text, datetime.now(UTC), dry_run=dry_run, turn_id=turn_id
-        )
+        return await self.promises.settle(c, text, datetime.now(UTC), dry_run=True, turn_id=turn_id)
 
     async def _guidance(
         self, c: Conversation, reading: LineReading | None, settled: Settled | None = None
@@ -296,7 +295,7 @@ class TurnService:
         stage = time.perf_counter()
         # Only decided here: the promise closes once the reply exists, so a turn whose model
         # call fails leaves it open and the retry with the same turn_id settles it again.
-        settled = await self._settle(c, text, reading, dry_run=True, turn_id=t.turn_id)
+        settled = await self._settle(c, text, reading, turn_id=t.turn_id)
         guidance = await self._guidance(c, reading, settled)
         messages = build_messages(persona, history, text, [r.event for r in recall.items], guidance)
         timings.prompt_ms = _ms(stage)

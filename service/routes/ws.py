@@ -16,9 +16,10 @@ from pydantic import ValidationError
 
 from core.conversation import Conversation
 from core.errors import DomainError
+from core.logging import current_request_id
 from service.deps import ID_PATTERN, websocket_tenant
 from service.errors import as_domain_error
-from service.request_id import HEADER, bind_request_id, current_request_id
+from service.request_id import HEADER, bind_request_id
 from service.schemas import TurnRequest, WsTurn
 
 router = APIRouter()
