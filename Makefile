@@ -2,13 +2,13 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml sdk/python/pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: openapi install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-supersede train-persona train-summarizer support-candidates data train clean
+.PHONY: openapi sdk install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-supersede train-persona train-summarizer support-candidates data train clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml sdk/python/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]' -e sdk/python
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
@@ -29,7 +29,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core service memory persona training bench eval
+	$(BIN)/mypy core service memory persona training bench eval sdk/python/npc_dialogue
 
 bench: model
 	$(BIN)/python -m bench.model_speed
@@ -43,6 +43,10 @@ train-extractor: install
 # openapi.json at the root, from the app's routes (tests fail when it is stale).
 openapi: install
 	$(BIN)/python -m service.openapi
+
+# The Python SDK's generated package (sdk/python/npc_dialogue_client) from openapi.json.
+sdk: openapi
+	$(BIN)/python sdk/generate.py
 
 # The recall bearing judge (memory/artefacts/bearing.npz, shipped) from tests/data, ~70 s.
 train-recall: install

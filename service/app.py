@@ -30,6 +30,7 @@ from persona.reflection_heads import ReflectionHeads
 from persona.refusal_judge import RefusalJudge
 from persona.relationship import RelationshipStore
 from persona.review import Reviewer
+from service.api_document import install_document, operation_id
 from service.bootstrap import bootstrap_dev_tenant
 from service.erasure import PlayerEraser
 from service.errors import install_error_handlers
@@ -189,6 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Game characters that remember, stay in character and care.",
         lifespan=_lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings or Settings()
     install_error_handlers(app)
@@ -202,4 +204,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(memory_routes.router)
     app.include_router(lore_routes.router)
     app.include_router(relationship_routes.router)
+    install_document(app)
     return app

@@ -7,12 +7,17 @@ vLLM server starts once per test session.
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import redis
 from fastapi.testclient import TestClient
@@ -236,3 +241,66 @@ def api(
     return make_api(
         redis_target=redis_server_target, sql_target=sqlite_target, llm_base_url=closed_port_url
     )
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """The gateway in its own process, reached over real HTTP and WebSocket."""
+
+    url: str
+    key: str
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    vllm_base_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """`python -m service` on a free port, on the session's vLLM server, the Redis server and a
+    PostgreSQL schema of its own: what the SDK and the browser talk to."""
+    data_dir = tmp_path_factory.mktemp("live")
+    port, key = free_port(), new_api_key()
+    redis_gen, sql_gen = _redis_server(f"test:{uuid.uuid4().hex[:12]}:"), _postgres()
+    redis_target, sql_target = next(redis_gen), next(sql_gen)
+    env = os.environ | {
+        "NPC_HOST": "127.0.0.1",
+        "NPC_PORT": str(port),
+        "NPC_DATA_DIR": str(data_dir),
+        "NPC_REDIS_URL": redis_target.url,
+        "NPC_REDIS_PREFIX": redis_target.prefix,
+        "NPC_DATABASE_URL": sql_target.url,
+        "NPC_DATABASE_SCHEMA": sql_target.schema or "",
+        "NPC_LLM_BASE_URL": vllm_base_url,
+        "NPC_DEV_API_KEY": key,
+    }
+    log = data_dir / "service.log"
+    url = f"http://127.0.0.1:{port}"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "service"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        _wait_ready(url, process, log)
+        yield LiveServer(url, key, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        for cleanup in (redis_gen, sql_gen):
+            next(cleanup, None)
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the service exited ({process.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"the service was not ready in 180 s:\n{log.read_text()[-3000:]}")

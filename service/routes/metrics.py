@@ -15,7 +15,12 @@ from service.deps import ServicesDep
 router = APIRouter(tags=["health"])
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}}},
+)
 async def metrics(services: ServicesDep) -> Response:
     # Read at scrape time: the queue is shared by every worker of the group, and only its
     # current depth means anything. A Redis outage leaves the last values (and shows in

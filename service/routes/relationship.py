@@ -20,7 +20,7 @@ router = APIRouter(tags=["relationship"])
         404: {"model": Problem, "description": "no such persona"},
     },
 )
-async def relationship(
+async def get_relationship(
     c: ConversationDep, personas: PersonasDep, services: ServicesDep
 ) -> Relationship:
     await personas.get(c.persona_id)

@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.emotion import Emotion
+    from ..models.promise import Promise
+    from ..models.recalled_memory import RecalledMemory
+    from ..models.turn_preview_messages_item import TurnPreviewMessagesItem
+
+
+T = TypeVar("T", bound="TurnPreview")
+
+
+@_attrs_define
+class TurnPreview:
+    """What a turn would decide before generating, for designers and evals.
+
+    Attributes:
+        prompt_tokens (int): Tokens of the whole prompt, as the model counts them.
+        messages (list[TurnPreviewMessagesItem]): The prompt the model would be sent.
+        refused (bool | Unset):  Default: False.
+        refusal_reason (None | str | Unset):
+        emotion (Emotion | None | Unset):
+        recalled (list[RecalledMemory] | Unset):
+        promise (None | Promise | Unset):
+        memory_tokens (int | Unset): Estimated tokens the recalled memories take. Default: 0.
+    """
+
+    prompt_tokens: int
+    messages: list[TurnPreviewMessagesItem]
+    refused: bool | Unset = False
+    refusal_reason: None | str | Unset = UNSET
+    emotion: Emotion | None | Unset = UNSET
+    recalled: list[RecalledMemory] | Unset = UNSET
+    promise: None | Promise | Unset = UNSET
+    memory_tokens: int | Unset = 0
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.emotion import Emotion  # noqa: PLC0415
+        from ..models.promise import Promise  # noqa: PLC0415
+
+        prompt_tokens = self.prompt_tokens
+
+        messages = []
+        for messages_item_data in self.messages:
+            messages_item = messages_item_data.to_dict()
+            messages.append(messages_item)
+
+        refused = self.refused
+
+        refusal_reason: None | str | Unset
+        if isinstance(self.refusal_reason, Unset):
+            refusal_reason = UNSET
+        else:
+            refusal_reason = self.refusal_reason
+
+        emotion: dict[str, Any] | None | Unset
+        if isinstance(self.emotion, Unset):
+            emotion = UNSET
+        elif isinstance(self.emotion, Emotion):
+            emotion = self.emotion.to_dict()
+        else:
+            emotion = self.emotion
+
+        recalled: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.recalled, Unset):
+            recalled = []
+            for recalled_item_data in self.recalled:
+                recalled_item = recalled_item_data.to_dict()
+                recalled.append(recalled_item)
+
+        promise: dict[str, Any] | None | Unset
+        if isinstance(self.promise, Unset):
+            promise = UNSET
+        elif isinstance(self.promise, Promise):
+            promise = self.promise.to_dict()
+        else:
+            promise = self.promise
+
+        memory_tokens = self.memory_tokens
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "prompt_tokens": prompt_tokens,
+                "messages": messages,
+            }
+        )
+        if refused is not UNSET:
+            field_dict["refused"] = refused
+        if refusal_reason is not UNSET:
+            field_dict["refusal_reason"] = refusal_reason
+        if emotion is not UNSET:
+            field_dict["emotion"] = emotion
+        if recalled is not UNSET:
+            field_dict["recalled"] = recalled
+        if promise is not UNSET:
+            field_dict["promise"] = promise
+        if memory_tokens is not UNSET:
+            field_dict["memory_tokens"] = memory_tokens
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.emotion import Emotion  # noqa: PLC0415
+        from ..models.promise import Promise  # noqa: PLC0415
+        from ..models.recalled_memory import RecalledMemory  # noqa: PLC0415
+        from ..models.turn_preview_messages_item import TurnPreviewMessagesItem  # noqa: PLC0415
+
+        d = dict(src_dict)
+        prompt_tokens = d.pop("prompt_tokens")
+
+        messages = []
+        _messages = d.pop("messages")
+        for messages_item_data in _messages:
+            messages_item = TurnPreviewMessagesItem.from_dict(messages_item_data)
+
+            messages.append(messages_item)
+
+        refused = d.pop("refused", UNSET)
+
+        def _parse_refusal_reason(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        refusal_reason = _parse_refusal_reason(d.pop("refusal_reason", UNSET))
+
+        def _parse_emotion(data: object) -> Emotion | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                emotion_type_0 = Emotion.from_dict(data)
+
+                return emotion_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Emotion | None | Unset, data)
+
+        emotion = _parse_emotion(d.pop("emotion", UNSET))
+
+        _recalled = d.pop("recalled", UNSET)
+        recalled: list[RecalledMemory] | Unset = UNSET
+        if _recalled is not UNSET:
+            recalled = []
+            for recalled_item_data in _recalled:
+                recalled_item = RecalledMemory.from_dict(recalled_item_data)
+
+                recalled.append(recalled_item)
+
+        def _parse_promise(data: object) -> None | Promise | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                promise_type_0 = Promise.from_dict(data)
+
+                return promise_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Promise | Unset, data)
+
+        promise = _parse_promise(d.pop("promise", UNSET))
+
+        memory_tokens = d.pop("memory_tokens", UNSET)
+
+        turn_preview = cls(
+            prompt_tokens=prompt_tokens,
+            messages=messages,
+            refused=refused,
+            refusal_reason=refusal_reason,
+            emotion=emotion,
+            recalled=recalled,
+            promise=promise,
+            memory_tokens=memory_tokens,
+        )
+
+        turn_preview.additional_properties = d
+        return turn_preview
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
