@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml sdk/python/pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: openapi sdk install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-supersede train-persona train-summarizer support-candidates data train clean
+.PHONY: openapi sdk browser install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-supersede train-persona train-summarizer support-candidates data train clean
 
 $(STAMP): pyproject.toml sdk/python/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,19 @@ model: install
 run: model
 	$(BIN)/python -m service
 
-test: lint model
+test: lint model browser
 	$(BIN)/python -m pytest
+
+# Debian's chromium for the playground's browser test, where it is missing; where it cannot be
+# installed (no root, no network) the test says so and skips.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser test"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
+		$$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
+		{ $$SUDO apt-get update -q >/dev/null 2>&1 && \
+		  $$SUDO apt-get install -y -q chromium >/dev/null 2>&1; } || \
+		echo "chromium could not be installed: the browser test will skip"; }
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not e2e"

@@ -41,6 +41,7 @@ from service.routes import cards, health, metrics, personas, turns, ws
 from service.routes import lore as lore_routes
 from service.routes import memory as memory_routes
 from service.routes import relationship as relationship_routes
+from service.routes.playground import install_playground
 from service.runtime.server import VLLMServer
 from service.turn import TurnService
 
@@ -91,8 +92,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.resolved_database_url, settings.database_schema)
         await migrate(engine)
         sessions = make_sessionmaker(engine)
-        if settings.bootstrap_dev_tenant:
+        # The playground offers the dev key to a browser on this machine (routes/playground.py).
+        app.state.dev_key = (
             await bootstrap_dev_tenant(settings, sessions)
+            if settings.bootstrap_dev_tenant
+            else None
+        )
 
         base_url = settings.llm_base_url
         if base_url is None:
@@ -193,6 +198,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=operation_id,
     )
     app.state.settings = settings or Settings()
+    app.state.dev_key = None
     install_error_handlers(app)
     install_request_ids(app)
     app.include_router(health.router)
@@ -204,5 +210,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(memory_routes.router)
     app.include_router(lore_routes.router)
     app.include_router(relationship_routes.router)
+    install_playground(app)
     install_document(app)
     return app

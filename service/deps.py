@@ -62,11 +62,24 @@ async def current_tenant(
 TenantDep = Annotated[str, Depends(current_tenant)]
 
 
-async def websocket_tenant(services: Services, websocket: WebSocket) -> str:
-    """The tenant of a WebSocket's `Authorization: Bearer` header, read as HTTPBearer reads
-    it for the REST routes."""
+# Browsers cannot set headers on a WebSocket: they offer the key as a subprotocol instead,
+# beside SUBPROTOCOL, which the server selects (the key is never echoed back).
+SUBPROTOCOL = "npc.v1"
+_KEY_PROTOCOL = "bearer."
+
+
+def websocket_key(websocket: WebSocket) -> str | None:
+    """The key of the `Authorization: Bearer` header (read as HTTPBearer reads it for the REST
+    routes), else of a `bearer.<key>` subprotocol."""
     scheme, key = get_authorization_scheme_param(websocket.headers.get("authorization"))
-    return await authenticate(services, key if scheme.lower() == "bearer" else None)
+    if scheme.lower() == "bearer" and key:
+        return key
+    offered: list[str] = websocket.scope.get("subprotocols", [])
+    return next((p[len(_KEY_PROTOCOL) :] for p in offered if p.startswith(_KEY_PROTOCOL)), None)
+
+
+async def websocket_tenant(services: Services, websocket: WebSocket) -> str:
+    return await authenticate(services, websocket_key(websocket))
 
 
 def persona_repository(session: SessionDep, tenant_id: TenantDep) -> PersonaRepository:

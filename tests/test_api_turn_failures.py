@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from starlette.testclient import WebSocketTestSession
+from starlette.websockets import WebSocketDisconnect
 
 from service.runtime.server import free_port
 from tests.conftest import Api, ApiFactory, RedisTarget, SqlTarget
@@ -133,6 +134,18 @@ def test_websocket_without_a_key_gets_an_error_frame(api: Api) -> None:
         assert ws.receive_json()["code"] == "unauthorized"
 
 
+def test_a_browser_websocket_authenticates_with_its_key_as_a_subprotocol(api: Api) -> None:
+    """Browsers cannot set headers: the key rides in `bearer.<key>`, beside `npc.v1`, which the
+    server selects (never echoing the key)."""
+    url = "/v1/personas/innkeeper/players/p1/ws"
+    with api.client.websocket_connect(url, subprotocols=["npc.v1", f"bearer.{api.key}"]) as ws:
+        assert ws.accepted_subprotocol == "npc.v1"
+        ws.send_json({"type": "turn", "text": "hello"})
+        assert ws.receive_json()["code"] == "llm_unavailable"  # past auth: the model is down
+    with api.client.websocket_connect(url, subprotocols=["npc.v1", "bearer.wrong"]) as ws:
+        assert ws.receive_json()["code"] == "unauthorized"
+
+
 def test_websocket_reports_bad_frames_and_keeps_the_connection(api: Api) -> None:
     with _ws(api) as ws:
         ws.send_text("not json")
@@ -220,3 +233,26 @@ def test_a_player_in_need_of_support_gets_the_safe_line_without_a_model(
     assert [i["role"] for i in api.client.get(api.turns_url(), headers=api.auth).json()["items"]][
         :2
     ] == ["player", "npc"]
+
+
+def test_a_websocket_connect_over_the_rate_is_closed_with_4429_and_its_wait(
+    make_api: ApiFactory,
+    redis_server_target: RedisTarget,
+    sqlite_target: SqlTarget,
+    closed_port_url: str,
+) -> None:
+    api = make_api(
+        redis_target=redis_server_target,
+        sql_target=sqlite_target,
+        llm_base_url=closed_port_url,
+        rate_limit_per_minute=1,
+    )
+    assert api.client.get("/v1/personas", headers=api.auth).status_code == 200
+
+    with _ws(api) as ws:
+        frame = ws.receive_json()
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+
+    assert (frame["code"], closed.value.code) == ("rate_limited", 4429)
+    assert 1 <= frame["retry_after"] <= 60

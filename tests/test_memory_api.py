@@ -173,6 +173,9 @@ def test_write_list_filter_and_delete_a_fact(api: Api) -> None:
     assert api.client.delete(url, headers=api.auth).status_code == 204
     assert api.client.delete(url, headers=api.auth).status_code == 404
     assert api.client.get(events_url(api), headers=api.auth).json()["items"] == []
+    # An id that cannot be an event's is a problem+json 422, not a 500 from the pool.
+    malformed = api.client.delete(f"{events_url(api)}/not-a-uuid", headers=api.auth)
+    assert (malformed.status_code, malformed.json()["code"]) == (422, "invalid_input")
 
 
 def test_writing_an_unknown_type_is_422(api: Api) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
+from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, Field
 
 from memory.events import Event, ScoredEvent
@@ -120,8 +121,12 @@ async def write_event(
     summary="Forget one event",
     responses=_ERRORS,
 )
-async def delete_event(event_id: str, c: ConversationDep, services: ServicesDep) -> Response:
-    await services.memory.facts.forget(c, event_id, datetime.now(UTC))
+async def delete_event(
+    event_id: Annotated[UUID, Path(description="The event's id (a UUID).")],
+    c: ConversationDep,
+    services: ServicesDep,
+) -> Response:
+    await services.memory.facts.forget(c, str(event_id), datetime.now(UTC))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -1,5 +1,7 @@
 """The turn over a WebSocket: token frames as the reply streams, then a `done` frame.
 
+Authentication: `Authorization: Bearer <key>`, or (browsers, which cannot set headers) the
+subprotocols `npc.v1` and `bearer.<key>`; the server then selects `npc.v1`.
 Frames from the client: {"type": "turn", "text": ..., "turn_id"?, "at"?}.
 Frames from the server: {"type": "token", "text": ...}..., then {"type": "done", <TurnResponse>,
 "request_id"} or {"type": "error", "code": ..., "message": ..., "request_id"?}. One connection
@@ -17,8 +19,8 @@ from pydantic import ValidationError
 from core.conversation import Conversation
 from core.errors import DomainError
 from core.logging import current_request_id
-from service.deps import ID_PATTERN, websocket_tenant
-from service.errors import as_domain_error
+from service.deps import ID_PATTERN, SUBPROTOCOL, websocket_tenant
+from service.errors import as_domain_error, status_of
 from service.request_id import HEADER, bind_request_id
 from service.schemas import TurnRequest, WsTurn
 
@@ -26,14 +28,14 @@ router = APIRouter()
 log = structlog.get_logger(__name__)
 
 # Close codes in the private range, mirroring the HTTP status.
-_CLOSE_UNAUTHORIZED = 4401
 _CLOSE_INVALID = 4422
 
 
 @router.websocket("/v1/personas/{persona_id}/players/{player_id}/ws")
 async def turn_socket(websocket: WebSocket, persona_id: str, player_id: str) -> None:
     services = websocket.app.state.services
-    await websocket.accept()
+    offered = websocket.scope.get("subprotocols", [])
+    await websocket.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
     bind_request_id(websocket.headers.get(HEADER))  # the connection's, until its first turn
     if not (re.fullmatch(ID_PATTERN, persona_id) and re.fullmatch(ID_PATTERN, player_id)):
         await _fail(websocket, "invalid_input", "persona_id or player_id is malformed")
@@ -41,9 +43,12 @@ async def turn_socket(websocket: WebSocket, persona_id: str, player_id: str) -> 
         return
     try:
         tenant_id = await websocket_tenant(services, websocket)
-    except DomainError as exc:
-        await _fail(websocket, exc.code, exc.detail or exc.title)
-        await websocket.close(_CLOSE_UNAUTHORIZED)
+    except Exception as exc:
+        known = as_domain_error(exc)
+        if known is None:
+            raise
+        await _fail(websocket, known.code, known.detail or known.title, known.retry_after)
+        await websocket.close(4000 + status_of(known))  # 4401; 4429 rate; 4503 a store down
         return
     conversation = Conversation(tenant_id, persona_id, player_id)
 

@@ -1,6 +1,7 @@
 from http import HTTPStatus
 from typing import Any, cast
 from urllib.parse import quote
+from uuid import UUID
 
 import httpx
 
@@ -13,7 +14,7 @@ from ...types import Response
 def _get_kwargs(
     persona_id: str,
     player_id: str,
-    event_id: str,
+    event_id: UUID,
 ) -> dict[str, Any]:
 
     _kwargs: dict[str, Any] = {
@@ -80,7 +81,7 @@ def _build_response(
 def sync_detailed(
     persona_id: str,
     player_id: str,
-    event_id: str,
+    event_id: UUID,
     *,
     client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
@@ -89,7 +90,7 @@ def sync_detailed(
     Args:
         persona_id (str): The persona's id.
         player_id (str): The game's id for the player.
-        event_id (str):
+        event_id (UUID): The event's id (a UUID).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -115,7 +116,7 @@ def sync_detailed(
 def sync(
     persona_id: str,
     player_id: str,
-    event_id: str,
+    event_id: UUID,
     *,
     client: AuthenticatedClient,
 ) -> Any | Problem | None:
@@ -124,7 +125,7 @@ def sync(
     Args:
         persona_id (str): The persona's id.
         player_id (str): The game's id for the player.
-        event_id (str):
+        event_id (UUID): The event's id (a UUID).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -145,7 +146,7 @@ def sync(
 async def asyncio_detailed(
     persona_id: str,
     player_id: str,
-    event_id: str,
+    event_id: UUID,
     *,
     client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
@@ -154,7 +155,7 @@ async def asyncio_detailed(
     Args:
         persona_id (str): The persona's id.
         player_id (str): The game's id for the player.
-        event_id (str):
+        event_id (UUID): The event's id (a UUID).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -178,7 +179,7 @@ async def asyncio_detailed(
 async def asyncio(
     persona_id: str,
     player_id: str,
-    event_id: str,
+    event_id: UUID,
     *,
     client: AuthenticatedClient,
 ) -> Any | Problem | None:
@@ -187,7 +188,7 @@ async def asyncio(
     Args:
         persona_id (str): The persona's id.
         player_id (str): The game's id for the player.
-        event_id (str):
+        event_id (UUID): The event's id (a UUID).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
