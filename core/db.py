@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core.clock import utcnow
+from core.errors import SQLUnavailable
 
 _ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +45,19 @@ def make_engine(url: str, schema: str | None = None) -> AsyncEngine:
         connect_args["server_settings"] = {"search_path": schema}
     if url.startswith("sqlite"):
         Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("postgresql+asyncpg"):
+        connect_args["timeout"] = 5  # seconds to connect; asyncpg waits a minute by default
     return create_async_engine(url, connect_args=connect_args, pool_pre_ping=True)
+
+
+@asynccontextmanager
+async def reaching_sql() -> AsyncIterator[None]:
+    """The database unreachable as SQLUnavailable: asyncpg raises its socket errors unwrapped
+    when it connects, where SQLAlchemy would have raised an OperationalError."""
+    try:
+        yield
+    except (ConnectionError, TimeoutError, socket.gaierror) as exc:
+        raise SQLUnavailable() from exc
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[Any]:

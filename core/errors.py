@@ -61,6 +61,10 @@ class RedisUnavailable(Unavailable):
     code, title = "redis_unavailable", "The conversation log is unreachable"
 
 
+class MemoryUnavailable(Unavailable):
+    code, title = "memory_unavailable", "The memory pool is unreachable"
+
+
 class SQLUnavailable(Unavailable):
     code, title = "sql_unavailable", "The database is unreachable"
 

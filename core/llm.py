@@ -28,7 +28,14 @@ REDRAW_TEMPERATURE = 0.7
 Message = dict[str, str]
 
 # Failures that mean "the model is not there right now" rather than "the request is wrong".
-_UNAVAILABLE = (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError)
+# A model server that dies mid-reply breaks the stream under the OpenAI client: httpx's
+# transport errors surface from the iteration unwrapped.
+_UNAVAILABLE = (
+    openai.APIConnectionError,
+    openai.APITimeoutError,
+    openai.InternalServerError,
+    httpx.TransportError,
+)
 
 
 @dataclass(frozen=True)

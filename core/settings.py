@@ -115,6 +115,11 @@ class Settings(BaseSettings):
         "(needs runtime LoRA: bf16 or fp32 weights locally); llm: the model prompted alone.",
     )
     run_worker: bool = Field(True, description="Run the extraction worker inside this process.")
+    migrate_on_start: bool = Field(
+        True,
+        description="Upgrade the database at start. The stack runs `python -m service.migrate` "
+        "once instead, so gateway replicas do not race each other.",
+    )
     worker_claim_idle_ms: int = 30_000
     decay_interval_s: int = Field(3600, description="How often the worker expires and decays.")
     decay_half_lives_days: dict[str, float | None] = Field(
@@ -123,6 +128,11 @@ class Settings(BaseSettings):
         "never decays (JSON in the env var).",
     )
     worker_consumer: str | None = Field(None, description="Consumer name; default host-pid.")
+    worker_heartbeat_file: Path | None = Field(
+        None,
+        description="Touched after every poll of the queue; `python -m memory --healthy` reads "
+        "it (the stack's health check for worker replicas).",
+    )
 
     recall_budget_tokens: int = Field(400, description="Memory tokens put into a turn's prompt.")
     recall_multilingual: bool = Field(
@@ -175,6 +185,10 @@ class Settings(BaseSettings):
         "reply); past it the turn falls back without them.",
     )
     max_text_chars: int = 2000
+    max_body_bytes: int = Field(1_048_576, description="Request body limit (413 above it).")
+    max_card_bytes: int = Field(
+        8 * 1024 * 1024, description="Body limit for a character card import (a PNG)."
+    )
     history_turns: int = 12
     turn_result_ttl_s: int = 86_400
     turn_lock_ttl_s: int = 120

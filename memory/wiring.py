@@ -132,6 +132,7 @@ def make_worker(
             claim_idle_ms=settings.worker_claim_idle_ms,
             maintenance_interval_s=settings.decay_interval_s,
             half_lives=settings.decay_half_lives_days,
+            heartbeat=settings.worker_heartbeat_file,
         ),
         memory.hierarchy,
     )

@@ -16,6 +16,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -53,6 +54,7 @@ class WorkerConfig:
     history_lines: int = 4
     maintenance_interval_s: float = 3600.0
     half_lives: dict[str, float | None] | None = None
+    heartbeat: Path | None = None
 
 
 class ExtractionWorker:
@@ -87,6 +89,8 @@ class ExtractionWorker:
                     group_ready = True
                 await self.poll_once()
                 await self.maintain_if_due()
+                if self._config.heartbeat is not None:
+                    self._config.heartbeat.touch()
                 backoff = 0.5
             except (RedisConnectionError, RedisTimeoutError) as exc:
                 log.warning("worker.redis_unavailable", error=str(exc), retry_in_s=backoff)

@@ -73,6 +73,8 @@ def _problems(operation: dict[str, Any]) -> None:
     responses = operation["responses"]
     for status, description in _ALWAYS.items():
         responses.setdefault(str(status), {"description": description})
+    if "requestBody" in operation:
+        responses.setdefault("413", {"description": "the body is over NPC_MAX_BODY_BYTES"})
     for status, response in responses.items():
         if status.startswith(("4", "5")):
             response["content"] = {PROBLEM_JSON: {"schema": _PROBLEM_REF}}

@@ -31,6 +31,7 @@ from persona.refusal_judge import RefusalJudge
 from persona.relationship import RelationshipStore
 from persona.review import Reviewer
 from service.api_document import install_document, operation_id
+from service.body_limit import BodyLimit
 from service.bootstrap import bootstrap_dev_tenant
 from service.erasure import PlayerEraser
 from service.errors import install_error_handlers
@@ -90,7 +91,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             socket_connect_timeout=settings.redis_timeout_s,
         )
         engine = make_engine(settings.resolved_database_url, settings.database_schema)
-        await migrate(engine)
+        if settings.migrate_on_start:
+            await migrate(engine)
         sessions = make_sessionmaker(engine)
         # The playground offers the dev key to a browser on this machine (routes/playground.py).
         app.state.dev_key = (
@@ -199,6 +201,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings or Settings()
     app.state.dev_key = None
+    # Innermost of the three: a body over the limit is refused before a route reads it, and
+    # the refusal still carries its request id.
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=app.state.settings.max_body_bytes,
+        card_max_bytes=app.state.settings.max_card_bytes,
+    )
     install_error_handlers(app)
     install_request_ids(app)
     app.include_router(health.router)

@@ -11,6 +11,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.conversation import Conversation
+from core.db import reaching_sql
 from core.errors import Unauthorized
 from memory.lore import LoreLibrary
 from persona.lore import LoreRepository, LoreShelf
@@ -32,7 +33,7 @@ ServicesDep = Annotated["Services", Depends(get_services)]
 
 
 async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
-    async with services.sessions() as session, session.begin():
+    async with reaching_sql(), services.sessions() as session, session.begin():
         yield session
 
 
@@ -44,7 +45,7 @@ async def authenticate(services: Services, key: str | None) -> str:
     or RateLimited."""
     if not key:
         raise Unauthorized("send Authorization: Bearer <API key>")
-    async with services.sessions() as session:
+    async with reaching_sql(), services.sessions() as session:
         tenant_id = await tenant_for_key(session, key)
     if tenant_id is None:
         raise Unauthorized("the API key is not valid")

@@ -83,6 +83,11 @@ class TurnResponse(BaseModel):
     reflection: Reflection = Field(default_factory=Reflection)
     timings: Timings
     replayed: bool = Field(False, description="True when this answers a retried turn_id.")
+    degraded: list[Literal["memory"]] = Field(
+        default_factory=list,
+        description="Parts that could not do their job this turn, so the reply was made "
+        "without them. memory: the memory pool was unreachable; nothing was recalled.",
+    )
 
 
 class TurnPreview(BaseModel):
@@ -96,6 +101,9 @@ class TurnPreview(BaseModel):
     memory_tokens: int = Field(0, description="Estimated tokens the recalled memories take.")
     prompt_tokens: int = Field(description="Tokens of the whole prompt, as the model counts them.")
     messages: list[dict[str, str]] = Field(description="The prompt the model would be sent.")
+    degraded: list[Literal["memory"]] = Field(
+        default_factory=list, description="As in a turn: parts that could not be reached."
+    )
 
 
 class TurnLog(BaseModel):

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.conversation import Conversation
-from core.errors import InvalidInput, TurnInProgress
+from core.db import reaching_sql
+from core.errors import InvalidInput, MemoryUnavailable, TurnInProgress
 from core.language import language_of, player_language
 from core.llm import ChatModel, Message, OnToken
 from core.metrics import MODEL_TOKENS
@@ -140,11 +142,15 @@ class TurnService:
         persona, scope = await self._persona(c)
         reading = await self._read(c, persona, text)
         history = await self.conversation_log.recent(c, self.settings.history_turns)
-        recall = await self._recall(c, persona, scope, text, history, reading)
-        settled = await self._settle(c, text, reading)
+        degraded: list[str] = []
+        recall = await _without_memory(
+            self._recall(c, persona, scope, text, history, reading), RecallResult(), degraded
+        )
+        settled = await _without_memory(self._settle(c, text, reading), None, degraded)
         guidance = await self._guidance(c, reading, settled)
         messages = build_messages(persona, history, text, [r.event for r in recall.items], guidance)
         return TurnPreview(
+            degraded=degraded,
             promise=promise_of(settled),
             refused=reading is not None and reading.verdict.refused,
             refusal_reason=reading.verdict.reason if reading is not None else None,
@@ -266,7 +272,7 @@ class TurnService:
 
     async def _persona(self, c: Conversation) -> tuple[Persona, tuple[str, ...] | None]:
         """The persona, and whose memories of the player it recalls (None: its own)."""
-        async with self.sessions() as session:
+        async with reaching_sql(), self.sessions() as session:
             personas = PersonaRepository(session, c.tenant_id)
             persona = await personas.get(c.persona_id)
             return persona, await personas.recall_scope(persona)
@@ -289,13 +295,20 @@ class TurnService:
         timings.read_ms = _ms(stage)
 
         stage = time.perf_counter()
-        recall = await self._recall(c, persona, t.scope, text, history, reading, t.turn_id)
+        degraded: list[str] = []
+        recall = await _without_memory(
+            self._recall(c, persona, t.scope, text, history, reading, t.turn_id),
+            RecallResult(),
+            degraded,
+        )
         timings.recall_ms = _ms(stage)
 
         stage = time.perf_counter()
         # Only decided here: the promise closes once the reply exists, so a turn whose model
         # call fails leaves it open and the retry with the same turn_id settles it again.
-        settled = await self._settle(c, text, reading, turn_id=t.turn_id)
+        settled = await _without_memory(
+            self._settle(c, text, reading, turn_id=t.turn_id), None, degraded
+        )
         guidance = await self._guidance(c, reading, settled)
         messages = build_messages(persona, history, text, [r.event for r in recall.items], guidance)
         timings.prompt_ms = _ms(stage)
@@ -313,7 +326,10 @@ class TurnService:
                 persona, guidance, messages, recall, text, heard, t.on_token, timings
             )
         if settled is not None and self.promises is not None:
-            await self.promises.close(c, settled, datetime.now(UTC))
+            # Left open if the pool is gone: a later line settles the promise again.
+            await _without_memory(
+                self.promises.close(c, settled, datetime.now(UTC)), None, degraded
+            )
 
         response = TurnResponse(
             turn_id=t.turn_id,
@@ -325,6 +341,7 @@ class TurnService:
             timings=timings,
             recalled=[recalled_memory(r) for r in recall.items],
             promise=promise_of(settled),
+            degraded=degraded,
         )
         if self.relationships is not None and reading is not None and reading.emotion:
             outcome = settled.outcome if settled is not None else None
@@ -384,3 +401,18 @@ def recalled_memory(item: Recalled) -> RecalledMemory:
 
 def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 2)
+
+
+T = TypeVar("T")
+
+
+async def _without_memory(work: Awaitable[T], fallback: T, degraded: list[str]) -> T:
+    """The memory pool unreachable: the turn goes on without what it would have given, and
+    says so in `degraded`, rather than failing the player's turn."""
+    try:
+        return await work
+    except MemoryUnavailable as exc:
+        if "memory" not in degraded:
+            degraded.append("memory")
+            log.warning("turn.degraded", part="memory", error=exc.detail)
+        return fallback

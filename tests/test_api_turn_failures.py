@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from service.runtime.server import free_port
 from tests.conftest import Api, ApiFactory, RedisTarget, SqlTarget
+
+_JSON = {"Content-Type": "application/json"}
 
 
 def _problem(response, status: int, code: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -256,3 +260,40 @@ def test_a_websocket_connect_over_the_rate_is_closed_with_4429_and_its_wait(
 
     assert (frame["code"], closed.value.code) == ("rate_limited", 4429)
     assert 1 <= frame["retry_after"] <= 60
+
+
+def test_a_binary_websocket_frame_gets_an_error_frame_and_a_1003_close(api: Api) -> None:
+    with _ws(api) as ws:
+        ws.send_bytes(b"\x00\x01not json")
+        frame = ws.receive_json()
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+
+    assert (frame["type"], frame["code"]) == ("error", "invalid_input")
+    assert closed.value.code == 1003
+
+
+def test_a_body_over_the_limit_is_413_before_any_route_reads_it(api: Api) -> None:
+    limit = api.settings.max_body_bytes
+    declared = api.client.post(
+        api.turns_url(), content=b"x" * (limit + 1), headers=api.auth | _JSON
+    )
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+        for _ in range(limit // 65536 + 2):
+            yield b" " * 65536
+
+    streamed = api.client.post(api.turns_url(), content=chunks(), headers=api.auth | _JSON)
+
+    for response in (declared, streamed):
+        body = _problem(response, 413, "payload_too_large")
+        assert body["request_id"] == response.headers["x-request-id"]
+
+
+def test_a_character_card_may_be_larger_than_other_bodies(api: Api) -> None:
+    """A PNG card over the general limit is read (and found not to be a card), not refused."""
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * (api.settings.max_body_bytes + 1)
+    response = api.client.post(
+        "/v1/personas:import", content=png, headers=api.auth | {"Content-Type": "image/png"}
+    )
+    assert _problem(response, 422, "invalid_input")

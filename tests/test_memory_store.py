@@ -185,7 +185,7 @@ async def test_a_qdrant_collection_made_before_e5_was_stored_keeps_working() -> 
         "old", vectors_config=qm.VectorParams(size=DIM, distance=qm.Distance.COSINE)
     )
     store = QdrantMemoryStore(client, "old", DIM, server=False)
-    await store._ensure_collection()
+    await store._ensure_collection(client)
     event = make_event(ALICE, "t1", summary="spicy food")
     await store.upsert([event], [unit(0)], [e5_unit(1)])
 

@@ -8,13 +8,19 @@ the multilingual tokenizer (CJK words) and stop-word lists, as the embedded edge
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import inspect
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import httpx
+import structlog
 from qdrant_client import AsyncQdrantClient
 from qdrant_client import models as qm
+from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from core.conversation import Conversation
+from core.errors import MemoryUnavailable
 from memory.events import Event, ScoredEvent
 from memory.store.port import (
     E5,
@@ -33,6 +39,44 @@ from memory.store.port import (
     to_payload,
     vector_named,
 )
+
+log = structlog.get_logger(__name__)
+
+
+def _unreachable(exc: Exception) -> bool:
+    if isinstance(exc, ResponseHandlingException | httpx.TransportError):
+        return True
+    return isinstance(exc, UnexpectedResponse) and (exc.status_code or 0) >= 500
+
+
+class _Reachable:
+    """The client's calls, with a server that cannot be reached raised as MemoryUnavailable (a
+    turn then answers without memory; a worker leaves its entries pending). A collection that
+    could not be set up at start is set up by the first call that reaches the server."""
+
+    def __init__(self, client: AsyncQdrantClient, setup: Callable[[], Any]) -> None:
+        self.raw = client
+        self._setup = setup
+        self.pending_setup = False
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.raw, name)
+        if not inspect.iscoroutinefunction(attr):
+            return attr
+
+        @functools.wraps(attr)
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                if self.pending_setup:
+                    await self._setup()
+                    self.pending_setup = False
+                return await attr(*args, **kwargs)
+            except Exception as exc:
+                if _unreachable(exc):
+                    raise MemoryUnavailable(f"{type(exc).__name__}") from exc
+                raise
+
+        return call
 
 
 def _match(key: str, value: str) -> qm.FieldCondition:
@@ -93,7 +137,8 @@ class QdrantMemoryStore:
     def __init__(
         self, client: AsyncQdrantClient, collection: str, dim: int, server: bool = True
     ) -> None:
-        self._client = client
+        # Setup goes through the raw client: the guard calls it before the first call.
+        self._client: Any = _Reachable(client, lambda: self._ensure_collection(client))
         self._collection = collection
         self._dim = dim
         self._server = server
@@ -110,41 +155,43 @@ class QdrantMemoryStore:
         else:
             client = AsyncQdrantClient(path=location)
         store = cls(client, collection, dim, server=location.startswith(("http://", "https://")))
-        await store._ensure_collection()
+        store._client.pending_setup = True
+        try:
+            await store._client.collection_exists(collection)  # the guard sets it up first
+        except MemoryUnavailable as exc:
+            # The gateway starts and answers without memory (readiness says so) until the
+            # server is back; the first call that reaches it sets the collection up.
+            log.warning("memory.unavailable_at_start", location=location, error=exc.detail)
         return store
 
-    async def _ensure_collection(self) -> None:
-        if await self._client.collection_exists(self._collection):
-            info = await self._client.get_collection(self._collection)
+    async def _ensure_collection(self, client: AsyncQdrantClient) -> None:
+        if await client.collection_exists(self._collection):
+            info = await client.get_collection(self._collection)
             if TEXT_FIELD not in info.payload_schema:
                 # A collection made before the keyword signal existed gains its index here.
-                await self._create_text_index()
+                await self._create_text_index(client)
             vectors = info.config.params.vectors
             self.stores_e5 = isinstance(vectors, dict) and E5 in vectors
             return
         cosine = qm.Distance.COSINE
-        await self._client.create_collection(
+        await client.create_collection(
             self._collection,
             vectors_config={
                 "": qm.VectorParams(size=self._dim, distance=cosine),
                 E5: qm.VectorParams(size=E5_DIM, distance=cosine),
             },
         )
-        await self._client.create_payload_index(
+        await client.create_payload_index(
             self._collection,
             "tenant_id",
             qm.KeywordIndexParams(type=qm.KeywordIndexType.KEYWORD, is_tenant=True),
         )
         for key in INDEXED_KEYWORDS[1:]:
-            await self._client.create_payload_index(
-                self._collection, key, qm.PayloadSchemaType.KEYWORD
-            )
-        await self._create_text_index()
+            await client.create_payload_index(self._collection, key, qm.PayloadSchemaType.KEYWORD)
+        await self._create_text_index(client)
 
-    async def _create_text_index(self) -> None:
-        await self._client.create_payload_index(
-            self._collection, TEXT_FIELD, _text_index(self._server)
-        )
+    async def _create_text_index(self, client: AsyncQdrantClient) -> None:
+        await client.create_payload_index(self._collection, TEXT_FIELD, _text_index(self._server))
 
     async def upsert(
         self,
@@ -260,7 +307,9 @@ class QdrantMemoryStore:
 
     async def erase_player(self, tenant_id: str, player_id: str) -> int:
         selector = qm.Filter(must=[_match("tenant_id", tenant_id), _match("player_id", player_id)])
-        count = await self._client.count(self._collection, count_filter=selector, exact=True)
+        count: qm.CountResult = await self._client.count(
+            self._collection, count_filter=selector, exact=True
+        )
         await self._client.delete(self._collection, qm.FilterSelector(filter=selector), wait=True)
         return count.count
 
@@ -281,4 +330,4 @@ class QdrantMemoryStore:
         await self._client.get_collection(self._collection)
 
     async def close(self) -> None:
-        await self._client.close()
+        await self._client.raw.close()

@@ -17,7 +17,6 @@ from service.deps import ID_PATTERN, LoreDep, PersonaId, PersonasDep
 from service.errors import Problem
 
 router = APIRouter(tags=["personas"])
-MAX_CARD_BYTES = 8 * 1024 * 1024
 _ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": Problem, "description": "missing or invalid API key"},
     404: {"model": Problem, "description": "no such persona"},
@@ -61,9 +60,7 @@ async def import_card(
         str | None, Query(pattern=ID_PATTERN, description="The new persona's id.")
     ] = None,
 ) -> Imported:
-    body = await request.body()
-    if len(body) > MAX_CARD_BYTES:
-        raise InvalidInput(f"the card is {len(body)} bytes; the limit is {MAX_CARD_BYTES}")
+    body = await request.body()  # at most NPC_MAX_CARD_BYTES (service/body_limit.py)
     try:
         imported = from_card(_card(body, request.headers.get("content-type", "")), id)
     except CardError as exc:

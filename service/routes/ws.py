@@ -29,6 +29,7 @@ log = structlog.get_logger(__name__)
 
 # Close codes in the private range, mirroring the HTTP status.
 _CLOSE_INVALID = 4422
+_CLOSE_UNSUPPORTED = 1003  # RFC 6455: a data type the endpoint cannot accept
 
 
 @router.websocket("/v1/personas/{persona_id}/players/{player_id}/ws")
@@ -57,7 +58,14 @@ async def turn_socket(websocket: WebSocket, persona_id: str, player_id: str) -> 
 
     try:
         while True:
-            raw = await websocket.receive_text()
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            raw = message.get("text")
+            if raw is None:  # a binary frame: the protocol is JSON text
+                await _fail(websocket, "invalid_input", "frames are JSON text, not binary")
+                await websocket.close(_CLOSE_UNSUPPORTED)
+                return
             try:
                 frame = WsTurn.model_validate_json(raw)
             except ValidationError as exc:

@@ -53,6 +53,10 @@ class Conflict(ApiError):
     status = 409
 
 
+class PayloadTooLarge(ApiError):
+    status = 413
+
+
 class InvalidInput(ApiError):
     status = 422
 
@@ -79,6 +83,7 @@ _BY_STATUS: dict[int, type[ApiError]] = {
         Unauthorized,
         NotFound,
         Conflict,
+        PayloadTooLarge,
         InvalidInput,
         RateLimited,
         ServerError,
@@ -91,6 +96,7 @@ _BY_CODE: dict[str, type[ApiError]] = {
     "conflict": Conflict,
     "turn_in_progress": Conflict,
     "adapter_unavailable": Conflict,
+    "payload_too_large": PayloadTooLarge,
     "invalid_input": InvalidInput,
     "rate_limited": RateLimited,
     "unavailable": Unavailable,

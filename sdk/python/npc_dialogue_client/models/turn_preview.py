@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -31,6 +31,7 @@ class TurnPreview:
         recalled (list[RecalledMemory] | Unset):
         promise (None | Promise | Unset):
         memory_tokens (int | Unset): Estimated tokens the recalled memories take. Default: 0.
+        degraded (list[Literal['memory']] | Unset): As in a turn: parts that could not be reached.
     """
 
     prompt_tokens: int
@@ -41,6 +42,7 @@ class TurnPreview:
     recalled: list[RecalledMemory] | Unset = UNSET
     promise: None | Promise | Unset = UNSET
     memory_tokens: int | Unset = 0
+    degraded: list[Literal["memory"]] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -87,6 +89,10 @@ class TurnPreview:
 
         memory_tokens = self.memory_tokens
 
+        degraded: list[Literal["memory"]] | Unset = UNSET
+        if not isinstance(self.degraded, Unset):
+            degraded = self.degraded
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -107,6 +113,8 @@ class TurnPreview:
             field_dict["promise"] = promise
         if memory_tokens is not UNSET:
             field_dict["memory_tokens"] = memory_tokens
+        if degraded is not UNSET:
+            field_dict["degraded"] = degraded
 
         return field_dict
 
@@ -183,6 +191,18 @@ class TurnPreview:
 
         memory_tokens = d.pop("memory_tokens", UNSET)
 
+        _degraded = d.pop("degraded", UNSET)
+        degraded: list[Literal["memory"]] | Unset = UNSET
+        if _degraded is not UNSET:
+            degraded = []
+            for degraded_item_data in _degraded:
+                degraded_item = cast(Literal["memory"], degraded_item_data)
+                if degraded_item != "memory":
+                    raise ValueError(
+                        f"degraded_item must match const 'memory', got '{degraded_item}'"
+                    )
+                degraded.append(degraded_item)
+
         turn_preview = cls(
             prompt_tokens=prompt_tokens,
             messages=messages,
@@ -192,6 +212,7 @@ class TurnPreview:
             recalled=recalled,
             promise=promise,
             memory_tokens=memory_tokens,
+            degraded=degraded,
         )
 
         turn_preview.additional_properties = d

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -34,6 +34,8 @@ class TurnResponse:
         reflection (Reflection | Unset): The check after generation: was the reply fit to send, and what was done if
             not.
         replayed (bool | Unset): True when this answers a retried turn_id. Default: False.
+        degraded (list[Literal['memory']] | Unset): Parts that could not do their job this turn, so the reply was made
+            without them. memory: the memory pool was unreachable; nothing was recalled.
     """
 
     turn_id: str
@@ -46,6 +48,7 @@ class TurnResponse:
     promise: None | Promise | Unset = UNSET
     reflection: Reflection | Unset = UNSET
     replayed: bool | Unset = False
+    degraded: list[Literal["memory"]] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -95,6 +98,10 @@ class TurnResponse:
 
         replayed = self.replayed
 
+        degraded: list[Literal["memory"]] | Unset = UNSET
+        if not isinstance(self.degraded, Unset):
+            degraded = self.degraded
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -118,6 +125,8 @@ class TurnResponse:
             field_dict["reflection"] = reflection
         if replayed is not UNSET:
             field_dict["replayed"] = replayed
+        if degraded is not UNSET:
+            field_dict["degraded"] = degraded
 
         return field_dict
 
@@ -199,6 +208,18 @@ class TurnResponse:
 
         replayed = d.pop("replayed", UNSET)
 
+        _degraded = d.pop("degraded", UNSET)
+        degraded: list[Literal["memory"]] | Unset = UNSET
+        if _degraded is not UNSET:
+            degraded = []
+            for degraded_item_data in _degraded:
+                degraded_item = cast(Literal["memory"], degraded_item_data)
+                if degraded_item != "memory":
+                    raise ValueError(
+                        f"degraded_item must match const 'memory', got '{degraded_item}'"
+                    )
+                degraded.append(degraded_item)
+
         turn_response = cls(
             turn_id=turn_id,
             reply=reply,
@@ -210,6 +231,7 @@ class TurnResponse:
             promise=promise,
             reflection=reflection,
             replayed=replayed,
+            degraded=degraded,
         )
 
         turn_response.additional_properties = d
