@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml sdk/python/pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: openapi sdk browser install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-supersede train-persona train-summarizer support-candidates data train clean
+.PHONY: openapi sdk browser load install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-supersede train-persona train-summarizer support-candidates data train clean
 
 $(STAMP): pyproject.toml sdk/python/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,14 @@ bench: model
 	$(BIN)/python -m bench.model_speed
 	$(BIN)/python -m bench.turn_latency
 	$(BIN)/python -m bench.memory
+
+# One gateway process under N WebSocket players for T seconds, the model replaced by a stand-in
+# server that answers at once (bench/standin_llm.py, named so in its replies), loopback only:
+# turns/s, latency p50/p99, errors, memory. Writes bench/results/load.json.
+LOAD_PLAYERS ?= 50
+LOAD_SECONDS ?= 60
+load: install
+	$(BIN)/python -m bench.load --players $(LOAD_PLAYERS) --seconds $(LOAD_SECONDS)
 
 # The extraction heads (memory/extraction/artefacts/heads.npz, shipped) from tests/data, ~20 s.
 train-extractor: install
@@ -108,6 +116,7 @@ eval: model
 	else echo "LoCoMo skipped: no $(LOCOMO) (not shipped; set LOCOMO=path/to/locomo10.json)"; fi
 	$(BIN)/python -m eval.persona
 	$(BIN)/python -m eval.dialogue
+	$(BIN)/python -m eval.injection
 
 eval-llm: model
 	$(BIN)/python -m eval.extraction --llm

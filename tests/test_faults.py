@@ -214,6 +214,7 @@ def test_with_the_memory_pool_gone_the_reply_comes_without_memory_marked_degrade
     url = api.turns_url(player="mara")
     turn = api.client.post(url, json={"text": "I have a sensitive stomach."}, headers=api.auth)
     ready = api.client.get("/readyz")
+    events = api.client.get(f"{url[: -len('/turns')]}/events", headers=api.auth)
     time.sleep(1.0)  # the worker tries the line and cannot write it
     queued = redis.Redis.from_url(redis_server_target.url).xlen(
         f"{redis_server_target.prefix}extract"
@@ -225,3 +226,5 @@ def test_with_the_memory_pool_gone_the_reply_comes_without_memory_marked_degrade
     assert ready.status_code == 503
     assert ready.json()["dependencies"]["memory"]["state"] == "down"
     assert queued == 1
+    assert events.status_code == 503 and events.json()["code"] == "memory_unavailable"
+    assert int(events.headers["retry-after"]) > 0

@@ -103,6 +103,7 @@ _BY_CODE: dict[str, type[ApiError]] = {
     "llm_unavailable": Unavailable,
     "redis_unavailable": Unavailable,
     "sql_unavailable": Unavailable,
+    "memory_unavailable": Unavailable,
 }
 
 

@@ -1,0 +1,214 @@
+"""`make load`: N WebSocket players talking at once to one gateway process for T seconds, with
+the model replaced by a stand-in server (bench/standin_llm.py) that answers at once, so what is
+measured is the gateway: persona, log, refusal gate and emotion reader, recall, prompt, the
+reflection check, the worker extracting beside it. Loopback only.
+
+    python -m bench.load [--players 50] [--seconds 60]
+
+Prints and writes bench/results/load.json: turns/s, per-turn latency p50/p99 (send to `done`;
+the stand-in's own time is under a millisecond, so this is what the gateway adds), errors, and
+the gateway's resident memory over the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+from rich.console import Console
+from rich.progress import Progress
+from websockets.asyncio.client import connect
+
+from service.runtime.server import free_port
+from service.tenancy import new_api_key
+
+RESULTS = Path(__file__).parent / "results" / "load.json"
+LINES = (
+    "Good evening! Is there room by the fire?",
+    "I have a sensitive stomach, spicy food wrecks me.",
+    "My sister Lena is getting married next spring.",
+    "What's the news around town?",
+    "I really want something hot to eat tonight.",
+    "I'll bring you some sea salt from the coast next time.",
+)
+MAX_PLAYERS, MAX_SECONDS = 500, 900
+console = Console()
+
+
+def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("w") as out:
+        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def _wait(url: str, process: subprocess.Popen[bytes], log: Path, timeout_s: float = 180) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"{log.name} exited:\n{log.read_text()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    sys.exit(f"not ready in {timeout_s:.0f} s: {url}")
+
+
+async def _player(
+    url: str,
+    key: str,
+    index: int,
+    deadline: float,
+    latencies: list[float],
+    errors: list[str],
+    stages: list[dict[str, float]],
+) -> None:
+    headers = {"Authorization": f"Bearer {key}"}
+    async with connect(
+        f"{url}/v1/personas/innkeeper/players/load-{index}/ws", additional_headers=headers
+    ) as ws:
+        turn = 0
+        while time.monotonic() < deadline:
+            frame = {
+                "type": "turn",
+                "text": LINES[(index + turn) % len(LINES)],
+                "turn_id": uuid.uuid4().hex,
+            }
+            started = time.perf_counter()
+            await ws.send(json.dumps(frame))
+            while True:
+                answer = json.loads(await ws.recv())
+                if answer["type"] != "token":
+                    break
+            if answer["type"] == "done":
+                latencies.append((time.perf_counter() - started) * 1000)
+                stages.append(answer["timings"])
+            else:
+                errors.append(str(answer.get("code")))
+            turn += 1
+
+
+async def _drive(
+    url: str, key: str, players: int, seconds: float, gateway: psutil.Process
+) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    stages: list[dict[str, float]] = []
+    memory: list[tuple[float, float]] = []
+    started = time.monotonic()
+    deadline = started + seconds
+    tasks = [
+        asyncio.create_task(_player(url, key, i, deadline, latencies, errors, stages))
+        for i in range(players)
+    ]
+    with Progress(console=console, transient=True) as progress:
+        bar = progress.add_task(f"{players} players", total=seconds)
+        while time.monotonic() < deadline:
+            await asyncio.sleep(1.0)
+            memory.append((time.monotonic() - started, gateway.memory_info().rss / 2**20))
+            progress.update(
+                bar,
+                completed=min(seconds, time.monotonic() - started),
+                description=f"{players} players, {len(latencies)} turns",
+            )
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    errors += [type(o).__name__ for o in outcomes if isinstance(o, BaseException)]
+    elapsed = time.monotonic() - started
+    ordered = sorted(latencies)
+    quantiles = statistics.quantiles(ordered, n=100) if len(ordered) > 1 else [0.0] * 99
+    # Memory after the first fifth (warm-up: models loaded, caches filled) to the end.
+    settled = [rss for t, rss in memory if t >= seconds / 5] or [rss for _, rss in memory]
+    return {
+        "players": players,
+        "seconds": round(elapsed, 1),
+        "turns": len(latencies),
+        "turns_per_s": round(len(latencies) / elapsed, 1),
+        "latency_ms_p50": round(quantiles[49], 1),
+        "latency_ms_p99": round(quantiles[98], 1),
+        "errors": len(errors),
+        "error_codes": sorted(set(errors)),
+        "rss_mib_after_warmup": round(settled[0], 1),
+        "rss_mib_end": round(settled[-1], 1),
+        "rss_mib_max": round(max(settled), 1),
+        # Where a turn's time goes inside the gateway (its own timings, means in ms).
+        "stage_ms_mean": {
+            name.removesuffix("_ms"): round(statistics.fmean(s[name] for s in stages), 1)
+            for name in (stages[0] if stages else {})
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--players", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    args = parser.parse_args()
+    if not (1 <= args.players <= MAX_PLAYERS and 5 <= args.seconds <= MAX_SECONDS):
+        sys.exit(f"players 1..{MAX_PLAYERS}, seconds 5..{MAX_SECONDS}")
+    work = Path(tempfile.mkdtemp(prefix="npc-load-"))
+    model_port, gateway_port, key = free_port(), free_port(), new_api_key()
+    console.print(f"[bold]stand-in model server[/] (not a model: answers at once) on :{model_port}")
+    standin = _start(
+        [sys.executable, "-m", "bench.standin_llm", "--port", str(model_port)],
+        dict(os.environ),
+        work / "standin.log",
+    )
+    env = os.environ | {
+        "NPC_HOST": "127.0.0.1",
+        "NPC_PORT": str(gateway_port),
+        "NPC_DATA_DIR": str(work / "var"),
+        "NPC_LLM_BASE_URL": f"http://127.0.0.1:{model_port}/v1",
+        "NPC_LLM_MODEL": "standin-not-a-model",
+        "NPC_REPLY_ADAPTER": "none",
+        "NPC_DEV_API_KEY": key,
+        "NPC_RATE_LIMIT_PER_MINUTE": "0",
+        "NPC_LOG_LEVEL": "warning",
+    }
+    gateway = _start([sys.executable, "-m", "service"], env, work / "gateway.log")
+    url = f"http://127.0.0.1:{gateway_port}"
+    try:
+        _wait(f"http://127.0.0.1:{model_port}/v1/models", standin, work / "standin.log")
+        _wait(f"{url}/readyz", gateway, work / "gateway.log")
+        console.print(
+            f"gateway (one process, recall on) on :{gateway_port}; "
+            f"{args.players} players for {args.seconds:.0f} s"
+        )
+        result = asyncio.run(
+            _drive(
+                url.replace("http", "ws"),
+                key,
+                args.players,
+                args.seconds,
+                psutil.Process(gateway.pid),
+            )
+        )
+    finally:
+        for process in (gateway, standin):
+            process.terminate()
+            process.wait(30)
+    result |= {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpu_count": os.cpu_count(),
+        "model": "stand-in server (bench/standin_llm.py), not a model",
+    }
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    console.print_json(data=result)
+    console.print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
