@@ -36,14 +36,31 @@ from service.runtime.server import free_port
 from service.tenancy import new_api_key
 
 RESULTS = Path(__file__).parent / "results" / "load.json"
-LINES = (
-    "Good evening! Is there room by the fire?",
-    "I have a sensitive stomach, spicy food wrecks me.",
-    "My sister Lena is getting married next spring.",
-    "What's the news around town?",
-    "I really want something hot to eat tonight.",
-    "I'll bring you some sea salt from the coast next time.",
+# Lines made unique per turn (names, places, numbers), as real players' are: the gateway's
+# feature cache must not turn the load into a replay.
+TEMPLATES = (
+    "Good evening! Is there room by the fire for {n} tired travellers?",
+    "I have a sensitive stomach, {food} wrecks me for days.",
+    "My sister {name} is getting married in {town} next spring.",
+    "What's the news around {town} these days?",
+    "I really want some {food} tonight, {n} bowls if you have them.",
+    "I'll bring you {n} jars of sea salt from {town} next time, I promise.",
 )
+NAMES = ("Lena", "Tomas", "Mira", "Oskar", "Ines", "Bram", "Yuki", "Ada", "Pavel", "Noor")
+TOWNS = ("Rivermouth", "the coast", "Eldham", "Northwatch", "the capital", "Saltmarsh")
+FOODS = ("spicy stew", "hotpot", "fried fish", "onion soup", "pepper bread", "chili beans")
+
+
+def _line(player: int, turn: int) -> str:
+    k = player * 7919 + turn * 104729
+    return TEMPLATES[(player + turn) % len(TEMPLATES)].format(
+        n=k % 97 + 2,
+        name=NAMES[k % len(NAMES)],
+        town=TOWNS[(k // 7) % len(TOWNS)],
+        food=FOODS[(k // 13) % len(FOODS)],
+    )
+
+
 MAX_PLAYERS, MAX_SECONDS = 500, 900
 console = Console()
 
@@ -84,7 +101,7 @@ async def _player(
         while time.monotonic() < deadline:
             frame = {
                 "type": "turn",
-                "text": LINES[(index + turn) % len(LINES)],
+                "text": _line(index, turn),
                 "turn_id": uuid.uuid4().hex,
             }
             started = time.perf_counter()
@@ -143,12 +160,20 @@ async def _drive(
         "rss_mib_after_warmup": round(settled[0], 1),
         "rss_mib_end": round(settled[-1], 1),
         "rss_mib_max": round(max(settled), 1),
+        # Least-squares slope of RSS over the settled samples: flat memory reads near zero.
+        "rss_mib_per_min": round(_slope([(t, m) for t, m in memory if t >= seconds / 5]) * 60, 2),
         # Where a turn's time goes inside the gateway (its own timings, means in ms).
         "stage_ms_mean": {
             name.removesuffix("_ms"): round(statistics.fmean(s[name] for s in stages), 1)
             for name in (stages[0] if stages else {})
         },
     }
+
+
+def _slope(points: list[tuple[float, float]]) -> float:
+    if len(points) < 2:
+        return 0.0
+    return statistics.linear_regression([t for t, _ in points], [m for _, m in points]).slope
 
 
 def main() -> None:

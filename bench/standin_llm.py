@@ -27,6 +27,7 @@ LINES = (
     "Quiet night so far. The carters say the north road is muddy.",
 )
 _next_line = itertools.cycle(LINES)
+_counter = itertools.count(1)
 
 app = FastAPI(title="stand-in model server (load tests only)")
 
@@ -40,7 +41,8 @@ async def models() -> dict[str, Any]:
 async def completions(request: Request) -> JSONResponse | StreamingResponse:
     body = await request.json()
     n = int(body.get("n") or 1)
-    replies = [next(_next_line) for _ in range(n)]
+    # A different reply each time (the gateway caches what it reads of a text).
+    replies = [f"{next(_next_line)} ({next(_counter)})" for _ in range(n)]
     created = int(time.time())
     if not body.get("stream"):
         return JSONResponse(

@@ -185,6 +185,11 @@ class Settings(BaseSettings):
         "reply); past it the turn falls back without them.",
     )
     max_text_chars: int = 2000
+    persona_cache_s: float = Field(
+        2.0,
+        description="How long a turn reuses a persona it read (per process; 0: never). Edits "
+        "through the same process are seen at once, through another replica within this.",
+    )
     max_body_bytes: int = Field(1_048_576, description="Request body limit (413 above it).")
     max_card_bytes: int = Field(
         8 * 1024 * 1024, description="Body limit for a character card import (a PNG)."

@@ -2,7 +2,7 @@
 
 The gate, the emotion reader, the reflection check and the bearing judge all read the same
 lines, replies and memories turn after turn: one cache in front of the featurizer serves them
-all. Callers run it from worker threads (`asyncio.to_thread`), hence the lock.
+all. Callers run it from worker threads (`asyncio.to_thread`); their requests are combined.
 """
 
 from __future__ import annotations
@@ -37,13 +37,22 @@ class Featurize(Protocol):
 
 class CachedFeaturize:
     """Instructions and facts come back turn after turn, and the check reads a reply the
-    emotion reader has just read: embed each text once."""
+    emotion reader has just read: embed each text once.
 
-    def __init__(self, featurize: Featurize, size: int = 4096) -> None:
+    Concurrent callers (turns answered at once, the worker beside them) are combined: while one
+    thread runs the models, the texts others ask for are queued, and the next thread to run
+    takes them all in one batch. A transformer on the CPU embeds a batch of 16 in far less
+    than 16 times one text's time."""
+
+    def __init__(self, featurize: Featurize, size: int = 4096, batch: int = 64) -> None:
         self._featurize = featurize
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._size = size
-        self._lock = threading.Lock()
+        self._batch = batch
+        self._queued: dict[str, None] = {}  # insertion-ordered set
+        self._in_flight: set[str] = set()
+        self._running = False
+        self._turn = threading.Condition()
 
     @property
     def dim(self) -> int:
@@ -54,18 +63,40 @@ class CachedFeaturize:
         return self._featurize.english_dim
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-            if missing:
-                for text, row in zip(missing, self._featurize(missing), strict=True):
-                    self._cache[text] = row
+        with self._turn:
+            while True:
+                missing = [t for t in texts if t not in self._cache]
+                if not missing:
+                    break
+                self._queued.update(dict.fromkeys(t for t in missing if t not in self._in_flight))
+                if self._running:
+                    self._turn.wait()  # another thread is embedding, maybe ours among them
+                    continue
+                self._run_queued()
             rows = []
             for text in texts:
                 self._cache.move_to_end(text)
                 rows.append(self._cache[text])
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
             return np.stack(rows)
+
+    def _run_queued(self) -> None:
+        """Embed a batch of the queue with the lock released; called holding it."""
+        batch = list(self._queued)[: self._batch]
+        for text in batch:
+            del self._queued[text]
+        self._in_flight = set(batch)
+        self._running = True
+        self._turn.release()
+        try:
+            computed = self._featurize(batch)
+        finally:
+            self._turn.acquire()
+            self._running, self._in_flight = False, set()
+            self._turn.notify_all()
+        for text, row in zip(batch, computed, strict=True):
+            self._cache[text] = row
+        while len(self._cache) > self._size:
+            self._cache.popitem(last=False)
 
 
 def multilingual(featurize: Featurize, texts: list[str]) -> np.ndarray:

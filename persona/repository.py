@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,9 +15,16 @@ from persona.schemas import Persona, PersonaCreate, PersonaFields
 
 
 class PersonaRepository:
-    def __init__(self, session: AsyncSession, tenant_id: str) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        tenant_id: str,
+        changed: Callable[[str], None] | None = None,
+    ) -> None:
+        """`changed(tenant_id)`: called after a write, for caches of what turns read."""
         self._session = session
         self._tenant_id = tenant_id
+        self._changed = changed or (lambda _: None)
 
     async def get(self, persona_id: str) -> Persona:
         row = await self._session.get(PersonaRow, (self._tenant_id, persona_id))
@@ -43,6 +51,7 @@ class PersonaRepository:
             await self._session.flush()
         except IntegrityError as exc:
             raise Conflict(f"persona {row.id!r} already exists") from exc
+        self._changed(self._tenant_id)
         await self._session.refresh(row)
         return Persona.model_validate(row)
 
@@ -53,6 +62,7 @@ class PersonaRepository:
         for field, value in data.model_dump(mode="json").items():
             setattr(row, field, value)
         await self._session.flush()
+        self._changed(self._tenant_id)
         await self._session.refresh(row)
         return Persona.model_validate(row)
 
@@ -75,3 +85,4 @@ class PersonaRepository:
             raise NotFound(f"persona {persona_id!r} does not exist")
         await self._session.delete(row)
         await self._session.flush()
+        self._changed(self._tenant_id)

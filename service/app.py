@@ -20,6 +20,7 @@ from memory.features import shared_featurizer
 from memory.log import ConversationLog
 from memory.wiring import Memory, build_memory, make_worker
 from persona.adapters import reply_adapter
+from persona.cache import PersonaCache
 from persona.character import CharacterReader
 from persona.commitment import shipped_judge as shipped_commitments
 from persona.emotion import shipped_reader
@@ -136,7 +137,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             model=model,
             turns=TurnService(
                 settings=settings,
-                sessions=sessions,
+                personas=PersonaCache(sessions, settings.persona_cache_s),
                 conversation_log=conversation_log,
                 model=model,
                 recaller=memory.recaller,

@@ -83,8 +83,10 @@ async def websocket_tenant(services: Services, websocket: WebSocket) -> str:
     return await authenticate(services, websocket_key(websocket))
 
 
-def persona_repository(session: SessionDep, tenant_id: TenantDep) -> PersonaRepository:
-    return PersonaRepository(session, tenant_id)
+def persona_repository(
+    session: SessionDep, tenant_id: TenantDep, services: ServicesDep
+) -> PersonaRepository:
+    return PersonaRepository(session, tenant_id, changed=services.turns.personas.forget)
 
 
 PersonasDep = Annotated[PersonaRepository, Depends(persona_repository)]

@@ -10,10 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.conversation import Conversation
-from core.db import reaching_sql
 from core.errors import InvalidInput, MemoryUnavailable, TurnInProgress
 from core.language import language_of, player_language
 from core.llm import ChatModel, Message, OnToken
@@ -24,13 +22,13 @@ from memory.log import ConversationLog, LogEntry, dump_result
 from memory.lore import lore_owners
 from memory.recall import Recalled, Recaller, RecallResult
 from persona.adapters import voice_of
+from persona.cache import PersonaCache
 from persona.character import CharacterReader, LineReading, guidance_for
 from persona.promises import PromiseBook, Settled
 from persona.prompt import Guidance, build_messages, system_prompt
 from persona.reflection import scripted_support, unfit_so_far
 from persona.refusal_judge import RefusalJudge
 from persona.relationship import RelationshipStore
-from persona.repository import PersonaRepository
 from persona.review import Reviewer, Turn
 from persona.schemas import LoraAdapter, Persona, Reflection
 from service.errors import as_domain_error
@@ -67,7 +65,7 @@ class _Answering:
 @dataclass(kw_only=True)
 class TurnService:
     settings: Settings
-    sessions: async_sessionmaker[AsyncSession]
+    personas: PersonaCache
     conversation_log: ConversationLog
     model: ChatModel
     recaller: Recaller
@@ -272,10 +270,7 @@ class TurnService:
 
     async def _persona(self, c: Conversation) -> tuple[Persona, tuple[str, ...] | None]:
         """The persona, and whose memories of the player it recalls (None: its own)."""
-        async with reaching_sql(), self.sessions() as session:
-            personas = PersonaRepository(session, c.tenant_id)
-            persona = await personas.get(c.persona_id)
-            return persona, await personas.recall_scope(persona)
+        return await self.personas.get(c.tenant_id, c.persona_id)
 
     async def _answer(self, t: _Answering) -> TurnResponse:
         c, persona, text, timings = t.c, t.persona, t.text, t.timings

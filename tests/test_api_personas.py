@@ -125,3 +125,20 @@ def test_the_dev_key_is_written_for_the_readme(
     assert oct(api.settings.dev_api_key_file.stat().st_mode & 0o777) == "0o600"
     response = api.client.get("/v1/personas/innkeeper", headers={"Authorization": f"Bearer {key}"})
     assert response.json()["name"] == "Bram Alderwood"
+
+
+def test_a_turn_reads_the_persona_as_just_edited(crud_api: Api) -> None:
+    """Turns reuse a persona they read (persona_cache_s); an edit through the same process is
+    seen by the very next turn."""
+    auth, url = crud_api.auth, "/v1/personas/smith/players/p1/turns:preview"
+    crud_api.client.post("/v1/personas", json=SMITH, headers=auth)
+    before = crud_api.client.post(url, json={"text": "Hello"}, headers=auth).json()
+    renamed = {k: v for k, v in SMITH.items() if k != "id"} | {"name": "Hilda Stonehand"}
+    crud_api.client.put("/v1/personas/smith", json=renamed, headers=auth)
+    after = crud_api.client.post(url, json={"text": "Hello"}, headers=auth).json()
+    crud_api.client.delete("/v1/personas/smith", headers=auth)
+    gone = crud_api.client.post(url, json={"text": "Hello"}, headers=auth)
+
+    assert "Hilda Ironhand" in before["messages"][0]["content"]
+    assert "Hilda Stonehand" in after["messages"][0]["content"]
+    assert gone.status_code == 404
