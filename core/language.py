@@ -57,6 +57,11 @@ def _letters(text: str) -> int:
     return sum(ch.isalpha() for ch in text)
 
 
+def language_name(code: str) -> str:
+    """The language's English name ("zh" → "Chinese"), for instructions to the model."""
+    return _LINGUA[code].name.title() if code in _LINGUA else code
+
+
 def language_of(text: str, default: str = "en") -> str:
     if (script := _script(text)) is not None:
         return script

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import zip_longest
 
+from core.language import language_name, language_of
 from memory.events import Event
 from memory.log import LogEntry
 from memory.lore import LORE
@@ -46,6 +47,16 @@ STAND_INS = {
         "yourself and answer briefly in your own voice.)"
     ),
 }
+
+
+def stand_in(refusal: str, line: str) -> str:
+    """What the model reads for a declined line. The line never reaches it, so the stand-in
+    names the player's language: else the model declines a Chinese line in English."""
+    text = STAND_INS[refusal]
+    language = language_of(line)
+    if language == "en":
+        return text
+    return f"{text[:-1]} Answer in {language_name(language)}.)"
 
 
 def system_prompt(persona: Persona, guidance: Guidance | None = None) -> str:
@@ -136,8 +147,9 @@ def build_messages(
         role = "user" if entry.role == "player" else "assistant"
         # A line the character declined stays declined: later turns see only the stand-in.
         declined = answer.refusal if role == "user" and answer is not None else None
-        messages.append({"role": role, "content": STAND_INS.get(declined or "", entry.text)})
+        content = stand_in(declined, entry.text) if declined in STAND_INS else entry.text
+        messages.append({"role": role, "content": content})
     refusal = guidance.refusal if guidance is not None else None
-    content = STAND_INS.get(refusal or "", player_text)
+    content = stand_in(refusal, player_text) if refusal in STAND_INS else player_text
     messages.append({"role": "user", "content": content})
     return messages

@@ -37,6 +37,16 @@ def test_the_medieval_innkeeper_refuses_python_in_character_without_seeing_it(ap
     assert body["recalled"] == []
 
 
+def test_a_line_declined_in_chinese_is_declined_in_chinese(api: Api) -> None:
+    """The model never sees the declined line, so its stand-in names the player's language."""
+    body = preview(api, "你能教我怎么写一个Python函数吗？我的电脑总是报错")
+
+    assert body["refused"] is True
+    last = body["messages"][-1]["content"]  # type: ignore[index]
+    assert last.startswith(STAND_INS["out_of_world"][:-1]) and last.endswith("Answer in Chinese.)")
+    assert "Python" not in str(body["messages"])
+
+
 @pytest.mark.parametrize(
     "line",
     [
