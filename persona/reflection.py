@@ -44,7 +44,14 @@ _OUT_OF_CHARACTER = re.compile(
     r"|als (ki|sprachmodell|künstliche intelligenz)|ich bin (eine? )?(ki|sprachmodell|assistent)"
     r"|en tant qu(e |')(ia|intelligence artificielle|modèle de langage|assistant)"
     r"|je suis (une? )?(ia|intelligence artificielle|modèle de langage)"
-    r"|(ai|人工知能|言語モデル)として|私は(ai|人工知能|言語モデル|アシスタント)",
+    r"|(ai|人工知能|言語モデル)として|私は(ai|人工知能|言語モデル|アシスタント)"
+    # The served model's own names: asked what it runs on, it answers as what it was trained to.
+    r"|\bqwen|通义千问|通義千問|阿里云|\balibaba cloud"
+    r"|я\s*[—-]?\s*(ии|искусственный интеллект|языковая модель|нейросеть|бот)\b"
+    r"|저는\s*(ai|인공지능|언어 모델|챗봇)"
+    r"|sou (uma? )?(ia|inteligência artificial|modelo de linguagem)"
+    r"|sono (un'?|una )?(ia|intelligenza artificiale|modello linguistico)"
+    r"|أنا (ذكاء اصطناعي|نموذج لغوي|مساعد افتراضي)",
     re.IGNORECASE,
 )
 _DISMISSIVE = re.compile(
