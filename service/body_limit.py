@@ -4,9 +4,7 @@ counted as it arrives. Character cards (PNG images) get a larger limit than the 
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import PROBLEM_JSON, problem
@@ -27,7 +25,7 @@ class BodyLimit:
         limit = self.card_max_bytes if scope["path"] == CARD_IMPORT_PATH else self.max_bytes
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _refuse(send, limit)
+            await _refuse(scope, receive, send, limit)
             return
         seen = 0
         refused = False
@@ -43,7 +41,7 @@ class BodyLimit:
                 seen += len(message.get("body", b""))
                 if seen > limit:
                     refused = True
-                    await _refuse(send, limit)
+                    await _refuse(scope, receive, send, limit)
                     return {"type": "http.disconnect"}
             return message
 
@@ -54,19 +52,8 @@ class BodyLimit:
         await self.app(scope, counted, unless_refused)
 
 
-async def _refuse(send: Send, limit: int) -> None:
-    body: Any = problem(
+async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    body = problem(
         413, "payload_too_large", "Payload too large", f"the body is over {limit:,} bytes"
     )
-    raw = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", PROBLEM_JSON.encode()),
-                (b"content-length", str(len(raw)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": raw})
+    await JSONResponse(body, status_code=413, media_type=PROBLEM_JSON)(scope, receive, send)
