@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml sdk/python/pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: openapi sdk browser load install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-supersede train-persona train-summarizer support-candidates data train clean
+.PHONY: openapi sdk browser load install model run test test-fast lint bench eval eval-llm train-extractor train-recall train-supersede train-preferences train-persona train-summarizer support-candidates data train clean
 
 $(STAMP): pyproject.toml sdk/python/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -75,6 +75,11 @@ train-recall: install
 train-supersede: install
 	$(BIN)/python -m memory.supersede_train
 
+# The memory-command reader for per-player preferences (memory/artefacts/commands.npz, shipped)
+# from tests/data/commands_train.jsonl, ~15 s.
+train-preferences: install
+	$(BIN)/python -m memory.preferences.commands_train
+
 # The event summarization adapter (var/adapters/summarizer/; the shipped one is
 # memory/adapters/summarizer/) from tests/data/summaries_train.jsonl: ~35 minutes on two CPU cores.
 train-summarizer: model
@@ -117,10 +122,12 @@ eval: model
 	$(BIN)/python -m eval.persona
 	$(BIN)/python -m eval.dialogue
 	$(BIN)/python -m eval.injection
+	$(BIN)/python -m eval.preferences
 
 eval-llm: model
 	$(BIN)/python -m eval.extraction --llm
 	$(BIN)/python -m eval.persona --llm
+	$(BIN)/python -m eval.preferences --llm
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -115,6 +115,12 @@ class Settings(BaseSettings):
         "(needs runtime LoRA: bf16 or fp32 weights locally); llm: the model prompted alone.",
     )
     run_worker: bool = Field(True, description="Run the extraction worker inside this process.")
+    player_preferences: bool = Field(
+        True,
+        description="Learn each player's memory preferences from the conversation: commands "
+        '("forget that", "remember this") and reactions to recalled memories shift what the '
+        "worker keeps for that player, within the persona's extraction settings.",
+    )
     migrate_on_start: bool = Field(
         True,
         description="Upgrade the database at start. The stack runs `python -m service.migrate` "

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from core.language import language_of
-from memory.embedding import Embedder, shared_minilm, unit_rows
+from memory.embedding import Embedder, shared_minilm, unit, unit_rows
 from memory.extraction.classifier import Featurizer
 
 
@@ -102,6 +102,11 @@ class CachedFeaturize:
 def multilingual(featurize: Featurize, texts: list[str]) -> np.ndarray:
     """The e5 half of the features, unit length: what reads across languages."""
     return unit_rows(np.asarray(featurize(texts), dtype=np.float32)[:, featurize.english_dim :])
+
+
+def line_features(line: NDArray[np.float32], split: int) -> NDArray[np.float32]:
+    """One text's row as the trained heads read it: each model's half at unit length."""
+    return np.concatenate([unit(line[:split]), unit(line[split:])]).astype(np.float32)
 
 
 def english_pairs(line: str, texts: Sequence[str]) -> NDArray[np.bool_]:

@@ -19,6 +19,8 @@ from memory.facts import Facts
 from memory.features import NoteEmbedder, shared_featurizer
 from memory.hierarchy import Hierarchy
 from memory.log import ConversationLog
+from memory.preferences.commands import shipped_reader
+from memory.preferences.learner import LeaningStore, PreferenceLearner
 from memory.recall import RecallConfig, Recaller
 from memory.store.edge import EdgeMemoryStore
 from memory.store.port import MemoryStore
@@ -114,6 +116,22 @@ async def build_memory(settings: Settings, llm_base_url: str) -> Memory:
     )
 
 
+def make_learner(
+    settings: Settings, redis: Redis, conversation_log: ConversationLog, memory: Memory
+) -> PreferenceLearner | None:
+    """The per-player preference learner, where it is on and its reader was trained."""
+    reader = shipped_reader()
+    if not settings.player_preferences or reader is None:
+        return None
+    return PreferenceLearner(
+        memory.store,
+        LeaningStore(redis, settings.redis_prefix),
+        conversation_log,
+        reader,
+        shared_featurizer(),
+    )
+
+
 def make_worker(
     settings: Settings,
     redis: Redis,
@@ -135,4 +153,5 @@ def make_worker(
             heartbeat=settings.worker_heartbeat_file,
         ),
         memory.hierarchy,
+        make_learner(settings, redis, conversation_log, memory),
     )

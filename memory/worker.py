@@ -28,14 +28,16 @@ from core.conversation import Conversation
 from core.metrics import EXTRACTION_LAG_SECONDS
 from memory.decay import MaintenanceReport, run_maintenance
 from memory.extraction.extractor import (
+    Candidate,
     ExtractionInput,
     ExtractionScope,
     Extractor,
     HistoryLine,
 )
-from memory.extraction.resolver import Decision, Resolver
+from memory.extraction.resolver import Resolver
 from memory.hierarchy import Hierarchy
 from memory.log import EXTRACTION_GROUP, ConversationLog, as_text
+from memory.preferences.learner import PreferenceLearner
 from memory.store.port import MemoryStore
 
 log = structlog.get_logger(__name__)
@@ -67,8 +69,10 @@ class ExtractionWorker:
         store: MemoryStore,
         config: WorkerConfig,
         hierarchy: Hierarchy | None = None,
+        learner: PreferenceLearner | None = None,
     ) -> None:
         self._hierarchy = hierarchy
+        self._learner = learner
         self._store = store
         self._next_maintenance = 0.0
         self._redis = redis
@@ -129,14 +133,11 @@ class ExtractionWorker:
             c = Conversation(fields["tenant_id"], fields["persona_id"], fields["player_id"])
             by_player[c].append((as_text(entry_id), fields))
         for c, batch in by_player.items():
-            decisions = []
+            changed: list[str] = []
             for _, fields in batch:
                 traced = {"request_id": fields["request_id"]} if "request_id" in fields else {}
                 with structlog.contextvars.bound_contextvars(**traced):
-                    decisions += await self.process(c, fields)
-            changed = [
-                i for d in decisions if d.action != "none" for i in (d.event.id, d.replaces) if i
-            ]
+                    changed += await self.process(c, fields)
             if self._hierarchy is not None and changed:
                 # Before the ack: a crash here replays the batch, which refreshes again.
                 await self._hierarchy.refresh(c, datetime.now(UTC), changed)
@@ -165,9 +166,15 @@ class ExtractionWorker:
             return None
         return await run_maintenance(self._store, datetime.now(UTC), self._config.half_lives)
 
-    async def process(self, c: Conversation, fields: dict[str, str]) -> list[Decision]:
-        """Extract and resolve one player line; the pool holds the result when this returns."""
+    async def process(self, c: Conversation, fields: dict[str, str]) -> list[str]:
+        """Extract and resolve one player line; the pool holds the result when this returns.
+        Returns the ids of the events written, superseded or ended."""
         history = await self._log.recent(c, self._config.history_lines, before=fields["log_entry"])
+        taken = None
+        if self._learner is not None:
+            taken = await self._learner.take(
+                c, fields["turn_id"], fields["text"], history, datetime.now(UTC)
+            )
         at = datetime.fromisoformat(fields.get("at") or fields["created_at"])
         item = ExtractionInput(
             text=fields["text"],
@@ -177,7 +184,14 @@ class ExtractionWorker:
         if extraction := fields.get("extraction"):
             scope = ExtractionScope.model_validate_json(extraction)
             item.types, item.custom_types = scope.types, scope.custom_types
-        candidates = await self._extractor.extract(item)
+        candidates: list[Candidate] = []
+        if taken is None:
+            candidates = await self._extractor.extract(item)
+        elif taken.extract:
+            # The player narrows what the persona keeps, never widens it.
+            item.types, item.bias = taken.leaning.narrow(item.types), taken.leaning.bias
+            found = await self._extractor.extract(item)
+            candidates = taken.leaning.reweigh(found, biased=self._extractor.reads_bias)
         decisions = await self._resolver.apply(c, fields["turn_id"], candidates, datetime.now(UTC))
         log.info(
             "worker.extracted",
@@ -186,7 +200,12 @@ class ExtractionWorker:
             turn_id=fields["turn_id"],
             actions=[d.action for d in decisions],
         )
-        return decisions
+        changed = [
+            i for d in decisions if d.action != "none" for i in (d.event.id, d.replaces) if i
+        ]
+        if taken is not None:
+            changed += taken.ended + taken.raised
+        return changed
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -19,8 +19,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from memory.features import line_features
 from memory.npz import save_npz
-from persona.gate import line_features
 
 ARTEFACT = Path(__file__).parent / "artefacts" / "commitment.npz"
 OUTCOMES = ("neither", "kept", "broken")

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from persona.gate import line_features
+from memory.features import line_features
 
 ARTEFACT = Path(__file__).parent / "artefacts" / "emotion.npz"
 LABELS = (

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from memory.embedding import unit, unit_rows
 from memory.extraction.text import split_sentences
+from memory.features import line_features
 
 ARTEFACT = Path(__file__).parent / "artefacts" / "gate.npz"
 Matrix = NDArray[np.float32]
@@ -62,10 +63,6 @@ def persona_features(line: Matrix, parts: tuple[Matrix, Matrix, Matrix], split: 
         ]
         features += [*closest, closest[2] - closest[0], closest[2] - closest[1]]
     return np.asarray(features, dtype=np.float32)
-
-
-def line_features(line: Matrix, split: int) -> Matrix:
-    return np.concatenate([unit(line[:split]), unit(line[split:])]).astype(np.float32)
 
 
 def gate_features(line: Matrix, parts: tuple[Matrix, Matrix, Matrix], split: int) -> Matrix:

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from memory.embedding import unit_rows
 from memory.extraction.text import split_sentences
-from persona.gate import line_features
+from memory.features import line_features
 
 ARTEFACT = Path(__file__).parent / "artefacts" / "reflection.npz"
 Check = Literal[

@@ -22,10 +22,10 @@ from sklearn.model_selection import cross_val_predict
 
 from memory.embedding import SentenceTransformerEmbedder
 from memory.extraction.classifier import Featurizer
-from memory.features import CachedFeaturize
+from memory.features import CachedFeaturize, line_features
 from persona.commitment import OUTCOMES, CommitmentJudge, pair_features
 from persona.emotion import LABELS, EmotionReader
-from persona.gate import PersonaText, RefusalGate, gate_features, line_features
+from persona.gate import PersonaText, RefusalGate, gate_features
 from persona.reflection import NEGATION
 from persona.reflection_heads import HEADS, ReflectionHeads, head_features, reply_features
 

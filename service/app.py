@@ -18,6 +18,7 @@ from core.settings import Settings
 from memory.embedding import shared_minilm
 from memory.features import shared_featurizer
 from memory.log import ConversationLog
+from memory.preferences.learner import LeaningStore
 from memory.wiring import Memory, build_memory, make_worker
 from persona.adapters import reply_adapter
 from persona.cache import PersonaCache
@@ -42,6 +43,7 @@ from service.request_id import install_request_ids
 from service.routes import cards, health, metrics, personas, turns, ws
 from service.routes import lore as lore_routes
 from service.routes import memory as memory_routes
+from service.routes import preferences as preferences_routes
 from service.routes import relationship as relationship_routes
 from service.routes.playground import install_playground
 from service.runtime.server import VLLMServer
@@ -65,6 +67,7 @@ class Services:
     rate_limiter: TenantRateLimiter
     relationships: RelationshipStore
     eraser: PlayerEraser
+    leanings: LeaningStore
 
 
 def character_reader(settings: Settings) -> CharacterReader | None:
@@ -127,6 +130,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             )
             worker_task = asyncio.create_task(worker.run(stop_worker), name="extraction-worker")
         relationships = RelationshipStore(redis, settings.redis_prefix)
+        leanings = LeaningStore(redis, settings.redis_prefix)
         character = character_reader(settings)
         app.state.services = Services(
             settings=settings,
@@ -171,7 +175,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             rate_limiter=TenantRateLimiter(
                 redis, settings.redis_prefix, settings.rate_limit_per_minute
             ),
-            eraser=PlayerEraser(conversation_log, memory.store, relationships),
+            eraser=PlayerEraser(conversation_log, memory.store, relationships, leanings),
+            leanings=leanings,
         )
         log.info("service.ready", llm=base_url, sql=engine.url.render_as_string())
         yield
@@ -220,6 +225,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(memory_routes.router)
     app.include_router(lore_routes.router)
     app.include_router(relationship_routes.router)
+    app.include_router(preferences_routes.router)
     install_playground(app)
     install_document(app)
     return app

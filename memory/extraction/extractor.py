@@ -69,6 +69,8 @@ class ExtractionInput(BaseModel):
     at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     types: list[str] = Field(default_factory=lambda: list(EVENT_TYPES))
     custom_types: list[CustomEventType] = Field(default_factory=list)
+    # The player's leaning (memory.preferences): per type, added to the type head's logit.
+    bias: dict[str, float] = Field(default_factory=dict)
 
 
 class Candidate(BaseModel):
@@ -90,6 +92,8 @@ class Candidate(BaseModel):
 
 class Extractor(Protocol):
     name: str
+    # Whether it applies `ExtractionInput.bias` itself (else the caller filters its output).
+    reads_bias: bool
 
     async def extract(self, item: ExtractionInput) -> list[Candidate]: ...
 
@@ -142,8 +146,26 @@ def question_answered(item: ExtractionInput) -> str | None:
     return last if short else None
 
 
+def _logit(p: NDArray[np.float32]) -> NDArray[np.float32]:
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(q / (1 - q)), dtype=np.float32)
+
+
+def _sigmoid(x: NDArray[np.float32]) -> NDArray[np.float32]:
+    return np.asarray(1 / (1 + np.exp(-x)), dtype=np.float32)
+
+
+def leaned(type_p: NDArray[np.float32], bias: dict[str, float]) -> NDArray[np.float32]:
+    """The type head's probabilities with each type's logit moved by a player's leaning."""
+    if not bias:
+        return type_p
+    shift = np.array([bias.get(t, 0.0) for t in EVENT_TYPES], dtype=np.float32)
+    return _sigmoid(_logit(type_p) + shift)
+
+
 class ClassifierExtractor:
     name = "classifier"
+    reads_bias = True
 
     def __init__(self, featurizer: Featurizer, heads: Heads) -> None:
         self._featurize = featurizer
@@ -175,7 +197,7 @@ class ClassifierExtractor:
         features_of = [f"{question} {s}" for s in sentences] if question else sentences
         x = self._featurize(features_of)
         has_event = self._heads.has_event(x)
-        type_p = self._heads.type_probabilities(x)
+        type_p = leaned(self._heads.type_probabilities(x), item.bias)
         slots = self._heads.slots(x)
         allowed = set(item.types)
         candidates: list[Candidate] = []
@@ -184,8 +206,10 @@ class ClassifierExtractor:
                 continue
             summary = clean_summary(sentence)
             ranked = sorted(range(len(EVENT_TYPES)), key=lambda t: -type_p[i, t])
-            # A sentence the filter passed holds at least its most likely type.
-            chosen = [t for t in ranked if type_p[i, t] >= self._heads.type_threshold] or ranked[:1]
+            # A sentence the filter passed holds at least its most likely type, unless the
+            # player leans against that kind.
+            fallback = ranked[:1] if item.bias.get(EVENT_TYPES[ranked[0]], 0.0) >= 0 else []
+            chosen = [t for t in ranked if type_p[i, t] >= self._heads.type_threshold] or fallback
             for t in chosen:
                 kind = EVENT_TYPES[t]
                 if kind not in allowed:
@@ -245,6 +269,7 @@ class LLMExtractor:
     """The model through the OpenAI API with an enforced JSON schema, validated, retried."""
 
     name = "llm"
+    reads_bias = False
 
     def __init__(self, client: AsyncOpenAI, model: str, attempts: int = 2) -> None:
         self._client = client

@@ -151,6 +151,7 @@ class SummarizerExtractor:
     """Notes from the summarization adapter, for lines the cheap heads say hold a fact."""
 
     name = "summarizer"
+    reads_bias = False  # the heads gate with it, but the model's notes carry no confidence
 
     def __init__(
         self,

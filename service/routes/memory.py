@@ -13,6 +13,7 @@ from memory.events import Event, ScoredEvent
 from memory.extraction.extractor import Candidate, ExtractionInput, HistoryLine
 from memory.facts import EventWrite
 from memory.hierarchy import DERIVED_TYPES
+from memory.preferences.learner import deleted_by_game
 from service.deps import ID_PATTERN, ConversationDep, PersonasDep, PlayerId, ServicesDep, TenantDep
 from service.errors import Problem
 
@@ -126,7 +127,10 @@ async def delete_event(
     c: ConversationDep,
     services: ServicesDep,
 ) -> Response:
+    event = await services.memory.store.get(c, str(event_id))
     await services.memory.facts.forget(c, str(event_id), datetime.now(UTC))
+    if event is not None and services.settings.player_preferences:
+        await deleted_by_game(services.leanings, c, event)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

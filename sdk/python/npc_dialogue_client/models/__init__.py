@@ -27,6 +27,9 @@ from .lore_create import LoreCreate
 from .lore_document import LoreDocument
 from .lore_document_text import LoreDocumentText
 from .lore_list import LoreList
+from .memory_preferences import MemoryPreferences
+from .memory_preferences_bias import MemoryPreferencesBias
+from .memory_preferences_importance import MemoryPreferencesImportance
 from .mood import Mood
 from .persona import Persona
 from .persona_create import PersonaCreate
@@ -83,6 +86,9 @@ __all__ = (
     "LoreDocument",
     "LoreDocumentText",
     "LoreList",
+    "MemoryPreferences",
+    "MemoryPreferencesBias",
+    "MemoryPreferencesImportance",
     "Mood",
     "Persona",
     "PersonaCreate",
