@@ -52,8 +52,9 @@ bench: model
 # turns/s, latency p50/p99, errors, memory. Writes bench/results/load.json.
 LOAD_PLAYERS ?= 50
 LOAD_SECONDS ?= 60
+LOAD_WORKER ?= elsewhere
 load: install
-	$(BIN)/python -m bench.load --players $(LOAD_PLAYERS) --seconds $(LOAD_SECONDS)
+	$(BIN)/python -m bench.load --players $(LOAD_PLAYERS) --seconds $(LOAD_SECONDS) --worker $(LOAD_WORKER)
 
 # The extraction heads (memory/extraction/artefacts/heads.npz, shipped) from tests/data, ~20 s.
 train-extractor: install

@@ -1,9 +1,13 @@
 """`make load`: N WebSocket players talking at once to one gateway process for T seconds, with
 the model replaced by a stand-in server (bench/standin_llm.py) that answers at once, so what is
-measured is the gateway: persona, log, refusal gate and emotion reader, recall, prompt, the
-reflection check, the worker extracting beside it. Loopback only.
+measured is the gateway: persona, log, refusal gate and emotion reader, recall (each player
+starts with memories written through the API), prompt, the reflection check. Loopback only.
 
-    python -m bench.load [--players 50] [--seconds 60]
+    python -m bench.load [--players 50] [--seconds 60] [--worker elsewhere|inside]
+
+`--worker elsewhere` (the default) runs the gateway as the stack does: it queues each line for
+extraction and the workers run on other machines (their queue is reported, not worked off).
+`--worker inside` runs the embedded mode's worker in the same process, sharing its cores.
 
 Prints and writes bench/results/load.json: turns/s, per-turn latency p50/p99 (send to `done`;
 the stand-in's own time is under a millisecond, so this is what the gateway adds), errors, and
@@ -62,6 +66,14 @@ def _line(player: int, turn: int) -> str:
 
 
 MAX_PLAYERS, MAX_SECONDS = 500, 900
+# What each player has told the innkeeper before the run, written through the API.
+MEMORIES = (
+    ("health", "I have a sensitive stomach"),
+    ("relationship", "My sister {name} lives in {town}"),
+    ("preference", "I love {food}"),
+    ("plan", "I'm travelling to {town} next month"),
+    ("commitment", "I promised to bring {n} jars of honey"),
+)
 console = Console()
 
 
@@ -116,6 +128,28 @@ async def _player(
             else:
                 errors.append(str(answer.get("code")))
             turn += 1
+
+
+async def _seed(url: str, key: str, players: int) -> None:
+    headers = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as client:
+
+        async def seed(index: int) -> None:
+            for kind, summary in MEMORIES:
+                k = index * 7919
+                text = summary.format(
+                    name=NAMES[k % len(NAMES)],
+                    town=TOWNS[k % len(TOWNS)],
+                    food=FOODS[k % 6],
+                    n=k % 9,
+                )
+                response = await client.post(
+                    f"/v1/personas/innkeeper/players/load-{index}/events",
+                    json={"type": kind, "summary": text},
+                )
+                response.raise_for_status()
+
+        await asyncio.gather(*(seed(i) for i in range(players)))
 
 
 async def _drive(
@@ -180,6 +214,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--players", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--worker", choices=("elsewhere", "inside"), default="elsewhere")
     args = parser.parse_args()
     if not (1 <= args.players <= MAX_PLAYERS and 5 <= args.seconds <= MAX_SECONDS):
         sys.exit(f"players 1..{MAX_PLAYERS}, seconds 5..{MAX_SECONDS}")
@@ -201,14 +236,16 @@ def main() -> None:
         "NPC_DEV_API_KEY": key,
         "NPC_RATE_LIMIT_PER_MINUTE": "0",
         "NPC_LOG_LEVEL": "warning",
+        "NPC_RUN_WORKER": "true" if args.worker == "inside" else "false",
     }
     gateway = _start([sys.executable, "-m", "service"], env, work / "gateway.log")
     url = f"http://127.0.0.1:{gateway_port}"
     try:
         _wait(f"http://127.0.0.1:{model_port}/v1/models", standin, work / "standin.log")
         _wait(f"{url}/readyz", gateway, work / "gateway.log")
+        asyncio.run(_seed(url, key, args.players))
         console.print(
-            f"gateway (one process, recall on) on :{gateway_port}; "
+            f"gateway (one process, recall on, worker {args.worker}) on :{gateway_port}; "
             f"{args.players} players for {args.seconds:.0f} s"
         )
         result = asyncio.run(
@@ -225,14 +262,17 @@ def main() -> None:
             process.terminate()
             process.wait(30)
     result |= {
+        "worker": args.worker,
+        "memories_per_player": len(MEMORIES),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "cpu_count": os.cpu_count(),
         "model": "stand-in server (bench/standin_llm.py), not a model",
     }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    out = RESULTS if args.worker == "elsewhere" else RESULTS.with_name("load_worker_inside.json")
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
     console.print_json(data=result)
-    console.print(f"wrote {RESULTS}")
+    console.print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -65,7 +65,11 @@ class Leaning(BaseModel):
     def nudge(self, kinds: Iterable[str], amount: float) -> None:
         lo, hi = BIAS_RANGE
         for kind in set(kinds):
-            self.bias[kind] = round(min(hi, max(lo, self.bias.get(kind, 0.0) + amount)), 3)
+            moved = round(min(hi, max(lo, self.bias.get(kind, 0.0) + amount)), 3)
+            if moved:
+                self.bias[kind] = moved
+            else:
+                self.bias.pop(kind, None)  # back to the general model
         self.signals += 1
 
     def weigh(self, kinds: Iterable[str], amount: float) -> None:

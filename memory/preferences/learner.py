@@ -204,9 +204,11 @@ class PreferenceLearner:
             for e, v in zip(recalled, memories, strict=True)
             if e.id in brought
         )
+        # "Remember this: my mother is Ana" holds a fact; the other commands hold none.
+        extract = command.intent in ("none", "remember")
         if leaning.already_applied(turn_id):  # a replayed stream entry: done once already
-            return Taken(leaning, command, extract=not command.is_command)
-        taken = Taken(leaning, command, extract=command.intent in ("none", "remember"))
+            return Taken(leaning, command, extract=extract)
+        taken = Taken(leaning, command, extract=extract)
         found: list[Event] = []
         if command.intent in ("forget", "outdated", "remember"):
             found = await self._found(c, command, line, history, brought)
