@@ -158,8 +158,7 @@ class Player:
 
     def extract(self, text: str, history: list[HistoryLine]) -> list[Any]:
         item = ExtractionInput(text=text, history=history, at=AT)
-        item.types = self.leaning.narrow(item.types)
-        item.bias = dict(self.leaning.bias)
+        item.bias = self.leaning.extraction_bias()
         if self.head is not None:
             x = self.line(text)
             for kind, shift in self.head.bias(x).items():

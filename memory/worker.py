@@ -188,8 +188,9 @@ class ExtractionWorker:
         if taken is None:
             candidates = await self._extractor.extract(item)
         elif taken.extract:
-            # The player narrows what the persona keeps, never widens it.
-            item.types, item.bias = taken.leaning.narrow(item.types), taken.leaning.bias
+            # The player narrows what the persona keeps (the bias is never above 0 and a fact
+            # of a blocked kind is dropped whole), never widens it.
+            item.bias = taken.leaning.extraction_bias()
             found = await self._extractor.extract(item)
             candidates = taken.leaning.reweigh(found, biased=self._extractor.reads_bias)
         decisions = await self._resolver.apply(c, fields["turn_id"], candidates, datetime.now(UTC))

@@ -106,6 +106,7 @@ async def test_forgetting_an_illness_ends_it_and_keeps_later_health_lines_out(ri
 
     forget = await rig.say(ANN, "please forget that I told you about my illness")
     await rig.say(ANN, "My asthma flared up again last night, I could barely breathe.")
+    await rig.say(ANN, "My chest was tight again last night, I could barely breathe.")
     await rig.say(ANN, "I work as a blacksmith in Riverton.")
 
     current = await rig.current(ANN)
@@ -165,10 +166,11 @@ async def test_a_replayed_line_moves_the_leaning_once(rig: Rig) -> None:
 def test_a_leaning_narrows_the_persona_kinds_and_never_widens_them() -> None:
     leaning = Leaning()
     leaning.block("health")
+    leaning.nudge(["plan"], 0.5)  # taken up: nothing was lowered, nothing to undo
     leaning.unblock("emotion")  # "remember how I feel": the persona does not keep emotions
 
-    assert leaning.narrow(["identity", "health", "plan"]) == ["identity", "plan"]
-    assert all(v <= 0 for v in leaning.bias.values()), "a leaning only lowers a kind"
+    assert leaning.bias == {"health": -6.0}
+    assert leaning.extraction_bias() == {}, "a blocked kind is read as itself, then dropped"
     kept = leaning.reweigh(
         [
             Candidate(type="plan", also=["health"], subject="s", summary="x", confidence=0.9),

@@ -197,7 +197,8 @@ class ClassifierExtractor:
         features_of = [f"{question} {s}" for s in sentences] if question else sentences
         x = self._featurize(features_of)
         has_event = self._heads.has_event(x)
-        type_p = leaned(self._heads.type_probabilities(x), item.bias)
+        read_p = self._heads.type_probabilities(x)
+        type_p = leaned(read_p, item.bias)
         slots = self._heads.slots(x)
         allowed = set(item.types)
         candidates: list[Candidate] = []
@@ -206,9 +207,11 @@ class ClassifierExtractor:
                 continue
             summary = clean_summary(sentence)
             ranked = sorted(range(len(EVENT_TYPES)), key=lambda t: -type_p[i, t])
-            # A sentence the filter passed holds at least its most likely type, unless the
-            # player leans against that kind.
-            fallback = ranked[:1] if item.bias.get(EVENT_TYPES[ranked[0]], 0.0) >= 0 else []
+            # A sentence the filter passed holds at least its most likely type as the heads
+            # read it, unless the player leans against that kind: then nothing (the next
+            # likeliest kind would keep the same fact under another name).
+            top = int(read_p[i].argmax())
+            fallback = [top] if item.bias.get(EVENT_TYPES[top], 0.0) >= 0 else []
             chosen = [t for t in ranked if type_p[i, t] >= self._heads.type_threshold] or fallback
             for t in chosen:
                 kind = EVENT_TYPES[t]

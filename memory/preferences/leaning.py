@@ -89,9 +89,11 @@ class Leaning(BaseModel):
         self.bias.pop(kind, None)
         self.signals += 1
 
-    def narrow(self, types: list[str]) -> list[str]:
-        """The persona's kept types, less those this player asked not to be kept."""
-        return [t for t in types if t not in self.blocked]
+    def extraction_bias(self) -> dict[str, float]:
+        """What the extractor adds to its type logits. Not the blocked kinds': a health line
+        must still be read as health, so that it is dropped whole rather than kept under the
+        next likeliest kind ("my chest was tight, I could barely breathe" as an experience)."""
+        return {k: v for k, v in self.bias.items() if k not in self.blocked}
 
     def keeps(self, candidate: Candidate) -> bool:
         """Whether a candidate of an extractor that does not read the bias survives it."""
