@@ -36,11 +36,16 @@ from rich.table import Table
 from memory.embedding import unit_rows
 from memory.events import EVENT_TYPES, Event, event_id
 from memory.extraction.classifier import Heads
-from memory.extraction.extractor import ClassifierExtractor, ExtractionInput, HistoryLine
+from memory.extraction.extractor import (
+    ClassifierExtractor,
+    ExtractionInput,
+    HistoryLine,
+    types_of,
+)
 from memory.features import line_features, shared_featurizer
 from memory.preferences.commands import CommandReader, shipped_reader
 from memory.preferences.leaning import Leaning
-from memory.preferences.learner import TAKEN_UP, brought_up_by, learn, targets, types_of_event
+from memory.preferences.learner import TAKEN_UP, brought_up_by, learn, targets
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYERS = ROOT / "tests" / "data" / "preference_players.json"
@@ -233,7 +238,7 @@ class Player:
             signals.append((found, -1.0))
         for events, sign in signals:
             for event in events:
-                self.head.step(by_id[event.id], types_of_event(event), sign)
+                self.head.step(by_id[event.id], types_of(event), sign)
 
 
 def kept_types(player: Player, tests: list[dict[str, Any]]) -> list[set[str]]:

@@ -152,8 +152,8 @@ class ConversationLog:
     async def erase_player(self, tenant_id: str, player_id: str) -> int:
         """Delete the player's logs, turn records and queued lines in this tenant, all personas."""
         p, tag = self._prefix, f"{{{player_id}}}"
-        deleted = await _delete_matching(self._redis, f"{p}log:{tenant_id}:*:{tag}")
-        deleted += await _delete_matching(self._redis, f"{p}turn:{tenant_id}:*:{tag}:*")
+        deleted = await delete_matching(self._redis, f"{p}log:{tenant_id}:*:{tag}")
+        deleted += await delete_matching(self._redis, f"{p}turn:{tenant_id}:*:{tag}:*")
         # Lines still waiting for extraction would otherwise bring the facts back.
         last = "-"
         while True:
@@ -201,7 +201,8 @@ return id
 """
 
 
-async def _delete_matching(redis: Redis, pattern: str) -> int:
+async def delete_matching(redis: Redis, pattern: str) -> int:
+    """Delete every key matching `pattern` (SCAN, never KEYS); returns how many."""
     deleted = 0
     async for key in redis.scan_iter(match=pattern, count=500):
         deleted += await redis.delete(key)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
 from core.conversation import Conversation
-from memory.log import as_text
+from memory.log import as_text, delete_matching
 from persona.emotion import Reading
 
 # How pleasant each emotion is, -1..1.
@@ -105,8 +105,6 @@ class RelationshipStore:
         return updated
 
     async def erase_player(self, tenant_id: str, player_id: str) -> int:
-        deleted = 0
-        pattern = f"{self._prefix}rel:{tenant_id}:*:{{{player_id}}}"
-        async for key in self._redis.scan_iter(match=pattern, count=500):
-            deleted += int(await self._redis.delete(key))
-        return deleted
+        return await delete_matching(
+            self._redis, f"{self._prefix}rel:{tenant_id}:*:{{{player_id}}}"
+        )

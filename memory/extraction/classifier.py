@@ -49,7 +49,7 @@ class Featurizer:
         return self._minilm.dim + 384
 
 
-def _sigmoid(x: Matrix) -> Matrix:
+def sigmoid(x: Matrix) -> Matrix:
     return np.asarray(1.0 / (1.0 + np.exp(-x)), dtype=np.float32)
 
 
@@ -65,10 +65,10 @@ class Heads:
     type_threshold: float = 0.4
 
     def has_event(self, x: Matrix) -> Matrix:
-        return _sigmoid(x @ self.event_w + self.event_b)
+        return sigmoid(x @ self.event_w + self.event_b)
 
     def type_probabilities(self, x: Matrix) -> Matrix:
-        return _sigmoid(x @ self.type_w.T + self.type_b)
+        return sigmoid(x @ self.type_w.T + self.type_b)
 
     def slots(self, x: Matrix) -> list[str]:
         scores = x @ self.slot_w.T + self.slot_b

@@ -23,8 +23,8 @@ from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, Field, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
-from memory.events import EVENT_TYPES, subject_of
-from memory.extraction.classifier import Featurizer, Heads
+from memory.events import EVENT_TYPES, Event, subject_of
+from memory.extraction.classifier import Featurizer, Heads, sigmoid
 from memory.extraction.text import clean_summary, resolve_date, split_sentences
 
 log = structlog.get_logger(__name__)
@@ -115,8 +115,9 @@ def one_per_fact(candidates: Iterable[Candidate]) -> list[Candidate]:
     return list(merged.values())
 
 
-def types_of(candidate: Candidate) -> set[str]:
-    return {candidate.type, *candidate.also}
+def types_of(fact: Candidate | Event) -> set[str]:
+    """Every kind a fact is: its type and the kinds it is also."""
+    return {fact.type, *fact.also}
 
 
 def _subject(kind: str, summary: str, slot: str) -> str:
@@ -151,16 +152,12 @@ def _logit(p: NDArray[np.float32]) -> NDArray[np.float32]:
     return np.asarray(np.log(q / (1 - q)), dtype=np.float32)
 
 
-def _sigmoid(x: NDArray[np.float32]) -> NDArray[np.float32]:
-    return np.asarray(1 / (1 + np.exp(-x)), dtype=np.float32)
-
-
 def leaned(type_p: NDArray[np.float32], bias: dict[str, float]) -> NDArray[np.float32]:
     """The type head's probabilities with each type's logit moved by a player's leaning."""
     if not bias:
         return type_p
     shift = np.array([bias.get(t, 0.0) for t in EVENT_TYPES], dtype=np.float32)
-    return _sigmoid(_logit(type_p) + shift)
+    return sigmoid(_logit(type_p) + shift)
 
 
 class ClassifierExtractor:

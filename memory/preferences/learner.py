@@ -24,9 +24,10 @@ from redis.asyncio.client import Pipeline
 from core.conversation import Conversation
 from memory.embedding import unit_rows
 from memory.events import Event
+from memory.extraction.extractor import types_of
 from memory.features import Featurize, multilingual
 from memory.hierarchy import DERIVED_TYPES
-from memory.log import ConversationLog, LogEntry
+from memory.log import ConversationLog, LogEntry, delete_matching
 from memory.preferences import leaning as rules
 from memory.preferences.commands import Command, CommandReader
 from memory.preferences.leaning import Leaning
@@ -50,7 +51,7 @@ class Taken:
     """What a line did to the player's memory before extraction."""
 
     leaning: Leaning
-    command: Command | None
+    command: Command
     extract: bool  # False for a command: "forget that I told you about X" is not a fact
     ended: list[str] = field(default_factory=list)  # events forgotten or no longer true
     raised: list[str] = field(default_factory=list)  # events the player asked to keep
@@ -91,9 +92,9 @@ class LeaningStore:
         return bool(await self._redis.delete(self._key(c)))
 
     async def erase_player(self, tenant_id: str, player_id: str) -> int:
-        pattern = f"{self._prefix}leaning:{tenant_id}:*:{{{player_id}}}"
-        keys = [key async for key in self._redis.scan_iter(match=pattern, count=500)]
-        return int(await self._redis.delete(*keys)) if keys else 0
+        return await delete_matching(
+            self._redis, f"{self._prefix}leaning:{tenant_id}:*:{{{player_id}}}"
+        )
 
 
 def targets(
@@ -111,7 +112,7 @@ def targets(
     said last, or what the character just brought up; "not true anymore" answers the
     character first."""
     if command.target is not None:
-        kind = [(e, v) for e, v in events if command.target in types_of_event(e)]
+        kind = [(e, v) for e, v in events if command.target in types_of(e)]
         if command.whole_kind or not kind:
             return [e for e, _ in kind]
         scores = np.array([float(v @ line) for _, v in kind])
@@ -123,15 +124,9 @@ def targets(
     return first or then
 
 
-def types_of_event(event: Event) -> set[str]:
-    return {event.type, *event.also}
-
-
 async def deleted_by_game(leanings: LeaningStore, c: Conversation, event: Event) -> None:
     """A game server forgot an event: its kind is kept a little less readily for this player."""
-    await leanings.update(
-        c, lambda stored: stored.nudge(types_of_event(event), rules.DELETED_BY_GAME)
-    )
+    await leanings.update(c, lambda stored: stored.nudge(types_of(event), rules.DELETED_BY_GAME))
 
 
 def brought_up_by(reply: Matrix, recalled: Sequence[tuple[str, Matrix]]) -> list[str]:
@@ -151,7 +146,7 @@ def learn(
     taken_up: bool,
 ) -> None:
     """Move the leaning by one line: a command about `found`, or a reaction to `reaction`."""
-    kinds = {k for e in found for k in types_of_event(e)}
+    kinds = {k for e in found for k in types_of(e)}
     if command.intent == "forget":
         if command.target is not None:
             leaning.block(command.target)
@@ -165,9 +160,9 @@ def learn(
             leaning.nudge(kinds, rules.REMEMBER)
             leaning.weigh(kinds, 1.0)
     elif command.intent == "brush_off" and reaction:
-        leaning.nudge({k for e in reaction for k in types_of_event(e)}, rules.BRUSH_OFF)
+        leaning.nudge({k for e in reaction for k in types_of(e)}, rules.BRUSH_OFF)
     elif command.intent == "none" and reaction and taken_up:
-        leaning.nudge({k for e in reaction for k in types_of_event(e)}, rules.ENGAGED)
+        leaning.nudge({k for e in reaction for k in types_of(e)}, rules.ENGAGED)
 
 
 class PreferenceLearner:
@@ -253,7 +248,7 @@ class PreferenceLearner:
     ) -> list[Event]:
         events = [e for e in await self._store.list_events(c) if e.type not in DERIVED_TYPES]
         if command.target is not None:
-            events = [e for e in events if command.target in types_of_event(e)]
+            events = [e for e in events if command.target in types_of(e)]
         if not events:
             return []
         vectors = await asyncio.to_thread(
